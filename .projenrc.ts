@@ -1,0 +1,77 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  author: 'cdk-stateful-workflows developers',
+  authorAddress: 'maintainers@cdk-stateful-workflows.dev',
+  cdkVersion: '2.276.0',
+  constructsVersion: '10.5.1',
+  defaultReleaseBranch: 'main',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.3',
+  name: 'cdk-stateful-workflows',
+  description:
+    'AWS CDK constructs that generate Step Functions Standard and Express workflows (checkpointing, fan-out/fan-in, sagas, Standard/Express split) with provisioned-concurrency Lambdas, DynamoDB checkpoints, X-Ray, alarms, and a local jest runner.',
+  keywords: ['cdk', 'awscdk', 'stepfunctions', 'saga', 'workflow', 'checkpoint', 'dynamodb', 'lambda'],
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  repositoryUrl: 'https://github.com/cdk-stateful-workflows/cdk-stateful-workflows.git',
+  minNodeVersion: '20.0.0',
+
+  // Runtime client (CheckpointClient) talks to DynamoDB; jsii requires non-jsii deps to be bundled.
+  bundledDeps: ['@aws-sdk/client-dynamodb@^3.1162.0'],
+  devDeps: [
+    // local proof (the `testing` entry point): optional for users, required for our tests
+    'aws-local-stepfunctions@^3.0.0',
+    'dynalite@^4.0.0',
+    // policy checks
+    'cdk-nag@^3.0.2',
+    // examples app
+    'aws-cdk@^3.0.0',
+    'tsx@^4.23.0',
+    'esbuild@^0.28.0',
+  ],
+
+  // The release/upgrade GitHub workflows are not used here: CI is `.ci/run`.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+  docgen: true,
+  eslint: true,
+
+  gitignore: ['/cdk.out/', '/bench/results/', '/.tmp/'],
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/cdk.json', '/.ci/', '/docs/'] },
+
+  jestOptions: {
+    jestConfig: {
+      testTimeout: 60_000,
+      // The local runner spins up dynalite per suite; keep workers bounded on 2-core machines.
+      maxWorkers: 2,
+    },
+  },
+});
+
+// `cdk-stateful-workflows/testing` is a TypeScript-only entry point (not part of the jsii API).
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './testing': { types: './lib/testing/index.d.ts', default: './lib/testing/index.js' },
+  './.jsii': './.jsii',
+  './package.json': './package.json',
+});
+// The testing entry point needs these at test time only; users who never import it need neither.
+project.package.addField('peerDependenciesMeta', {
+  'aws-local-stepfunctions': { optional: true },
+  'dynalite': { optional: true },
+});
+
+project.addTask('synth:examples', {
+  description: 'Synthesize the examples app with the cdk CLI and print what it generated',
+  exec: 'cdk synth --quiet && tsx examples/summary.ts',
+});
+project.addTask('bench', {
+  description: 'Run the benchmarks in bench/ (prints figures, writes bench/results/*.json)',
+  exec: 'tsx bench/run-all.ts',
+});
+
+project.synth();

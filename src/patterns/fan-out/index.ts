@@ -1,0 +1,2 @@
+// Filled in by the fan-out pattern work.
+export {};

@@ -1,0 +1,2 @@
+// Filled in by the hybrid pattern work.
+export {};
