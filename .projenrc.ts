@@ -44,6 +44,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/cdk.json', '/.ci/', '/docs/'] },
 
   jestOptions: {
+    // jest 30 and eslint-import-resolver-typescript 4 depend on unrs-resolver, whose platform
+    // packages this registry does not all serve, so `npm ci` rejects the lock file. Stay on jest 29.
+    jestVersion: '^29',
     jestConfig: {
       testTimeout: 60_000,
       // The local runner spins up dynalite per suite; keep workers bounded on 2-core machines.
@@ -51,6 +54,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 });
+
+// eslint-import-resolver-typescript 4 pulls in unrs-resolver (see jestVersion above): pin 3.6.
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.addDevDeps('eslint-import-resolver-typescript@~3.6.3');
+// ts-jest needs jest-util at the top level (a peer dependency that jest 29 does not hoist).
+project.addDevDeps('jest-util@^29');
 
 // `cdk-stateful-workflows/testing` is a TypeScript-only entry point (not part of the jsii API).
 project.package.addField('exports', {

@@ -167,11 +167,11 @@ export class WorkflowAlarms extends Construct {
     for (const fn of props.functions ?? []) {
       if (seenFunctions.has(fn)) continue;
       seenFunctions.add(fn);
-      const id = fn.node.id;
-      this.addAlarm(`${id}Errors`, fn.metricErrors(), `Errors of ${fn.node.path}`, props.functionErrors);
-      this.addAlarm(`${id}Throttles`, fn.metricThrottles(), `Throttles of ${fn.node.path}`, props.functionThrottles);
+      const fnId = fn.node.id;
+      this.addAlarm(`${fnId}Errors`, fn.metricErrors(), `Errors of ${fn.node.path}`, props.functionErrors);
+      this.addAlarm(`${fnId}Throttles`, fn.metricThrottles(), `Throttles of ${fn.node.path}`, props.functionThrottles);
       if (fn.provisionedConcurrency > 0) {
-        this.addAlarm(`${id}Spillover`, fn.metricProvisionedConcurrencySpillover(),
+        this.addAlarm(`${fnId}Spillover`, fn.metricProvisionedConcurrencySpillover(),
           `Invocations of ${fn.node.path} beyond its provisioned concurrency (cold starts)`, props.provisionedConcurrencySpillover);
       }
     }

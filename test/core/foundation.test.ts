@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { CheckpointTable, SequentialWorkflow, Step, WorkflowType } from '../../src';
+import { CheckpointTable, SequentialWorkflow, Step, WorkflowFunction, WorkflowType } from '../../src';
 import { aslOf, inlineFunction, logicalIdOf, newStack } from '../util';
 
 /** One synthesized workflow shared by the default-wiring assertions below. */
@@ -300,7 +300,7 @@ describe('bad input fails at synth time with the construct, the value and the fi
 
   test('WorkflowFunction needs exactly one of entry and code', () => {
     const stack = newStack();
-    expect(() => new (require('../../src').WorkflowFunction)(stack, 'Fn', {}))
+    expect(() => new WorkflowFunction(stack, 'Fn', {}))
       .toThrow(/neither `entry` nor `code` is set/);
   });
 
