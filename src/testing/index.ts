@@ -1,0 +1,25 @@
+/**
+ * `cdk-stateful-workflows/testing`: run synthesized workflows locally in jest, and
+ * normalize templates for snapshot tests.
+ *
+ * This entry point is TypeScript-only (not part of the jsii API). Its heavy dependencies
+ * (`aws-local-stepfunctions`, `dynalite`) are optional peer dependencies, loaded only when a
+ * runner is created.
+ */
+export { LocalWorkflowRunner } from './runner';
+export type { LocalWorkflowRunnerOptions, WorkflowSource } from './runner';
+export type {
+  ExecutionRecord,
+  ExecutionStatus,
+  MetricRecord,
+  RetryRecord,
+  RunOptions,
+  RunResult,
+  TaskHandler,
+  TaskHandlerContext,
+} from './types';
+export { Faults } from './faults';
+export type { CrashAfterFault, FailFault, StepFault, TimeoutFault } from './faults';
+export { StatesError } from './errors';
+export { FAKE_ACCOUNT, FAKE_PARTITION, FAKE_REGION } from './template-resolver';
+export { normalizeTemplate, normalizedTemplate, ASSET_BUCKET_MASK, ASSET_HASH_MASK, VERSION_HASH_MASK } from './normalize';

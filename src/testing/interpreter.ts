@@ -1,0 +1,190 @@
+/**
+ * Lazy access to the `aws-local-stepfunctions` interpreter.
+ *
+ * The package is an optional peer dependency: it is only `require`d when a runner
+ * is created, so importing the main library never loads it.
+ */
+
+/** A JSON value, as the interpreter sees it. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One event of the interpreter's execution event log (the subset we use). */
+export interface InterpreterEvent {
+  readonly type: string;
+  readonly state?: { readonly name: string; readonly type: string };
+  readonly index?: number;
+  readonly Error?: string;
+  readonly Cause?: unknown;
+  readonly retry?: { readonly retrier: AslRetrier; readonly attempt: number };
+}
+
+/** A `Retry` entry of an ASL state. */
+export interface AslRetrier {
+  readonly ErrorEquals: string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: 'FULL' | 'NONE';
+}
+
+/** Options of one interpreter run (the subset we use). */
+export interface InterpreterRunOptions {
+  readonly overrides?: {
+    readonly taskResourceLocalHandlers?: Record<string, (input: Json) => Promise<Json>>;
+    readonly waitTimeOverrides?: Record<string, number>;
+    readonly retryIntervalOverrides?: Record<string, number>;
+  };
+  readonly noThrowOnAbort?: boolean;
+  readonly context?: Record<string, unknown>;
+}
+
+/** A running interpreter execution. */
+export interface InterpreterExecution {
+  readonly abort: () => void;
+  readonly result: Promise<Json>;
+  readonly eventLogs: AsyncGenerator<InterpreterEvent>;
+}
+
+/** The interpreter's `StateMachine` instance. */
+export interface InterpreterStateMachine {
+  run(input: Json, options?: InterpreterRunOptions): InterpreterExecution;
+}
+
+interface InterpreterModule {
+  StateMachine: new (definition: object, options?: object) => InterpreterStateMachine;
+  ExecutionError: new (...args: never[]) => Error;
+  ExecutionTimeoutError: new (...args: never[]) => Error;
+  ExecutionAbortedError: new (...args: never[]) => Error;
+}
+
+let loaded: InterpreterModule | undefined;
+
+/** Installs `Promise.withResolvers` (Node < 22), which aws-local-stepfunctions 3.x needs. */
+function installWithResolversPolyfill(): void {
+  const P = Promise as unknown as { withResolvers?: unknown };
+  if (typeof P.withResolvers === 'function') {
+    return;
+  }
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value: function withResolvers<T>() {
+      let resolve!: (value: T | PromiseLike<T>) => void;
+      let reject!: (reason?: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+/** Loads aws-local-stepfunctions (once), with a clear error when it is not installed. */
+export function interpreterModule(): InterpreterModule {
+  if (loaded) {
+    return loaded;
+  }
+  installWithResolversPolyfill();
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+    loaded = require('aws-local-stepfunctions') as InterpreterModule;
+  } catch (e) {
+    throw new Error(
+      'LocalWorkflowRunner needs the package "aws-local-stepfunctions" (3.x). Install it as a dev dependency: ' +
+        `npm install --save-dev aws-local-stepfunctions@^3 (${(e as Error).message})`,
+    );
+  }
+  return loaded;
+}
+
+/** Built interpreter machines, keyed by the exact prepared definition string (validation is slow). */
+const machineCache = new Map<string, InterpreterStateMachine>();
+
+/**
+ * Builds (or returns the cached) interpreter state machine for a prepared definition.
+ * ARN checks are off (the runner's ARNs are fake); JSONPath checks stay on.
+ */
+export function buildInterpreterMachine(definitionJson: string, label: string): InterpreterStateMachine {
+  const cached = machineCache.get(definitionJson);
+  if (cached) {
+    return cached;
+  }
+  const { StateMachine } = interpreterModule();
+  let machine: InterpreterStateMachine;
+  try {
+    machine = new StateMachine(JSON.parse(definitionJson), {
+      validationOptions: { checkArn: false, checkPaths: true },
+    });
+  } catch (e) {
+    throw new Error(`LocalWorkflowRunner: the definition of state machine '${label}' was rejected by aws-local-stepfunctions: ${(e as Error).message}`);
+  }
+  machineCache.set(definitionJson, machine);
+  return machine;
+}
+
+/** Number of interpreter machines currently cached (for diagnostics and the benchmark). */
+export function interpreterCacheSize(): number {
+  return machineCache.size;
+}
+
+/** Empties the interpreter machine cache (the benchmark uses it to measure cold loads). */
+export function clearInterpreterCache(): void {
+  machineCache.clear();
+}
+
+let timeoutErrorPrototype: object | undefined;
+
+/**
+ * Returns an error the interpreter treats exactly like its own `States.Timeout`
+ * (in particular, `States.TaskFailed` does not match it in Retry/Catch).
+ *
+ * The interpreter does not export that error class, so the first call captures its
+ * prototype from a 1 ms task timeout on a throw-away machine.
+ */
+export async function makeStatesTimeoutError(cause: string): Promise<Error> {
+  if (!timeoutErrorPrototype) {
+    const { StateMachine } = interpreterModule();
+    const probe = new StateMachine(
+      {
+        StartAt: 'Probe',
+        States: { Probe: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:probe', TimeoutSeconds: 0.001, End: true } },
+      },
+      { validationOptions: { noValidate: true } },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const execution = probe.run(
+      {},
+      {
+        overrides: {
+          taskResourceLocalHandlers: {
+            Probe: () => new Promise<Json>((resolve) => {
+              timer = setTimeout(() => resolve(null), 50);
+            }),
+          },
+        },
+      },
+    );
+    try {
+      await execution.result;
+    } catch (e) {
+      const inner = (e as { cause?: unknown }).cause;
+      if (inner instanceof Error && inner.name === 'States.Timeout') {
+        timeoutErrorPrototype = Object.getPrototypeOf(inner) as object;
+      }
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    if (!timeoutErrorPrototype) {
+      throw new Error('LocalWorkflowRunner: could not obtain the States.Timeout error of aws-local-stepfunctions');
+    }
+  }
+  const error = Object.create(timeoutErrorPrototype) as Error & { retryable: boolean; catchable: boolean };
+  Object.defineProperty(error, 'message', { value: cause, writable: true, configurable: true });
+  Object.defineProperty(error, 'name', { value: 'States.Timeout', writable: true, configurable: true });
+  Object.defineProperty(error, 'stack', { value: `States.Timeout: ${cause}`, writable: true, configurable: true });
+  error.retryable = true;
+  error.catchable = true;
+  return error;
+}
