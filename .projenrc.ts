@@ -47,6 +47,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // jest 30 and eslint-import-resolver-typescript 4 depend on unrs-resolver, whose platform
     // packages this registry does not all serve, so `npm ci` rejects the lock file. Stay on jest 29.
     jestVersion: '^29',
+    // Snapshots are updated on purpose (`npx projen test:update`), never by the build: CI runs jest --ci.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testTimeout: 60_000,
       // The local runner spins up dynalite per suite; keep workers bounded on 2-core machines.

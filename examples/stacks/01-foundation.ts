@@ -32,7 +32,7 @@ export function register(app: App): Stack {
         },
         iamResources: [table.tableArn],
       }),
-      Step.pass('Done', { parameters: { 'jobId.$': '$.jobId', 'status': 'accepted', 'at.$': JsonPath.stringAt('$$.State.EnteredTime') } }),
+      Step.pass('Done', { parameters: { 'jobId.$': '$.jobId', 'status': 'accepted', 'at': JsonPath.stringAt('$$.State.EnteredTime') } }),
     ],
   });
   acknowledgeLibraryDefaults(stack);

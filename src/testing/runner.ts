@@ -376,6 +376,9 @@ class RunSession {
       context: {
         Execution: { Id: record.executionArn, Name: name, RoleArn: machine.roleArn, RedriveCount: 0 },
         StateMachine: { Id: machine.arn, Name: machine.name },
+        // The interpreter sets no `$$.State`; `EnteredTime` is read when the state processes its
+        // input, i.e. when it is entered, from the runner's clock. `Name`/`RetryCount` stay unset.
+        State: stateContext(this.clock),
       },
     };
     const started = performance.now();
@@ -584,4 +587,9 @@ function failureOf(error: unknown): { error?: string; cause?: string } {
     };
   }
   return { error: error.name, cause: typeof error.message === 'string' ? error.message : undefined };
+}
+
+/** `$$.State` with an `EnteredTime` taken from `clock` whenever a path reads it. */
+function stateContext(clock: () => Date): Record<string, unknown> {
+  return Object.defineProperty({}, 'EnteredTime', { enumerable: true, get: () => clock().toISOString() });
 }
