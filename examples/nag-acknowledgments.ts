@@ -21,7 +21,7 @@ export function acknowledgeLibraryDefaults(stack: Stack): void {
     if (construct instanceof Workflow) {
       Validations.of(construct.stateMachine.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and CloudWatch Logs vended log delivery (logs:CreateLogDelivery, ...) support no resource-level permissions, so AWS requires Resource "*".',
+        reason: 'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets), CloudWatch Logs vended log delivery (logs:CreateLogDelivery, ...) and, for a Saga, cloudwatch:PutMetricData (restricted by a cloudwatch:namespace = CdkStatefulWorkflows condition) support no resource-level permissions, so AWS requires Resource "*".',
       });
     }
   }

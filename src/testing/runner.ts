@@ -70,7 +70,11 @@ function templateOf(stack: Stack): CfnTemplate {
 }
 
 function logicalIdOf(construct: IConstruct, what: string): string {
-  const child = construct.node.defaultChild;
+  // Follow default children down (e.g. CheckpointTable -> Table -> CfnTable).
+  let child: IConstruct | undefined = construct;
+  while (child && !(child instanceof CfnElement)) {
+    child = child.node.defaultChild;
+  }
   if (!(child instanceof CfnElement)) {
     throw new Error(`LocalWorkflowRunner: ${what} '${construct.node.path}' has no CloudFormation resource (imported?); pass a construct defined in a stack`);
   }

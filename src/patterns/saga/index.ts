@@ -1,2 +1,1 @@
-// Filled in by the saga pattern work.
-export {};
+export * from './saga';
