@@ -229,7 +229,7 @@ function allowCloudWatchToUseTopicKey(scope: Construct, topic: sns.ITopic): void
   }
   if (!(key instanceof kms.Key)) {
     Annotations.of(scope).addWarningV2('cdk-stateful-workflows:importedTopicKey',
-      `The alarm topic is encrypted with an imported KMS key whose policy this app cannot change: allow the principal cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* on it, or alarm notifications will not be delivered.`);
+      'The alarm topic is encrypted with an imported KMS key whose policy this app cannot change: allow the principal cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* on it, or alarm notifications will not be delivered.');
     return;
   }
   key.addToResourcePolicy(new iam.PolicyStatement({

@@ -1,5 +1,5 @@
-import { App } from 'aws-cdk-lib';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { App } from 'aws-cdk-lib';
 import { EXAMPLE_ENV } from '../../examples/app-builder';
 import { register } from '../../examples/stacks/01-foundation';
 import { CheckpointTable, SequentialWorkflow } from '../../src';

@@ -378,7 +378,9 @@ export class Saga extends Workflow {
   }
 
   /** Renders one compensation state: retried on any error, caught into its failure path, then `next`. */
-  private bindCompensation(p: PlannedStep, stateName: string, stepFailed: boolean, retry: RetryPolicy, failed: sfn.State, next: sfn.State): sfn.State {
+  private bindCompensation(
+    p: PlannedStep, stateName: string, stepFailed: boolean, retry: RetryPolicy, failed: sfn.State, next: sfn.State,
+  ): sfn.State {
     const compensation = p.step.compensation!;
     const payload: { [key: string]: any } = {
       'input.$': '$',

@@ -49,11 +49,15 @@ const saga = new Saga(stack, 'Order', {
     { action: Step.lambda(RESERVE, fn), compensation: Step.lambda(RELEASE, fn) },
     {
       action: Step.awsSdk('Record order', {
-        service: 'dynamodb', action: 'putItem', iamResources: [table.tableArn],
+        service: 'dynamodb',
+        action: 'putItem',
+        iamResources: [table.tableArn],
         parameters: { TableName: table.tableName, Item: { ...orderKey, status: { S: 'reserved' } } },
       }),
       compensation: Step.awsSdk('Delete order', {
-        service: 'dynamodb', action: 'deleteItem', iamResources: [table.tableArn],
+        service: 'dynamodb',
+        action: 'deleteItem',
+        iamResources: [table.tableArn],
         parameters: { TableName: table.tableName, Key: orderKey },
       }),
     },

@@ -231,7 +231,10 @@ describe('Saga: compensateOnFailure before the pivot, skipped steps, overrides',
   test('a failing step with compensateOnFailure enters its "(on failure)" copy, without a result', () => {
     expect(asl.States.Ship.Catch[0].Next).toBe('Cancel shipment (on failure)');
     expect(asl.States['Cancel shipment (on failure)'].Parameters).toEqual({
-      'input.$': '$', 'step': 'Ship', 'stepFailed': true, 'error.$': '$.saga.error',
+      'input.$': '$',
+      'step': 'Ship',
+      'stepFailed': true,
+      'error.$': '$.saga.error',
       'idempotencyKey.$': "States.Format('{}:Cancel shipment', $$.Execution.Name)",
     });
     expect(asl.States['Cancel shipment (on failure)'].Next).toBe('Release');
@@ -285,7 +288,9 @@ describe('Saga: idempotency keys of steps that build their own request', () => {
       steps: [
         {
           action: Step.awsSdk('Start export', {
-            service: 'ec2', action: 'createImage', iamResources: ['*'],
+            service: 'ec2',
+            action: 'createImage',
+            iamResources: ['*'],
             parameters: { 'InstanceId.$': '$.instance', 'ClientToken.$': Saga.idempotencyKey('Start export') },
           }),
           compensation: Step.lambda('Delete image', fn),
