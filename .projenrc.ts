@@ -78,7 +78,7 @@ project.package.addField('peerDependenciesMeta', {
 
 project.addTask('synth:examples', {
   description: 'Synthesize the examples app with the cdk CLI and print what it generated',
-  exec: 'cdk synth --quiet --no-notices && tsx examples/summary.ts',
+  exec: 'cdk synth --quiet --no-notices && tsx examples/summary.ts && tsx examples/cost-report.ts',
   env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
 });
 project.addTask('bench', {

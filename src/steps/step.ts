@@ -4,9 +4,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ChildWorkflowStep, ChildWorkflowStepOptions } from './child-workflow-step';
 import { applyRetryPolicy, transientSdkErrors, TRANSIENT_LAMBDA_ERRORS } from './retry';
 import { workflowError } from '../core/errors';
 import { IWorkflowStep, StepBindOptions, StepBinding, StepOptions } from '../core/step';
+import type { IWorkflow } from '../core/workflow';
 import { WorkflowFunction } from '../defaults/workflow-function';
 
 /** Margin added to a WorkflowFunction's own timeout for the state's `TimeoutSeconds`. */
@@ -218,6 +220,17 @@ export class Step {
    */
   public static awsSdk(name: string, props: AwsSdkStepProps): IWorkflowStep {
     return new AwsSdkStep(name, props);
+  }
+
+  /**
+   * A step that runs another workflow synchronously and continues with its output. From a Standard
+   * parent it uses `states:startExecution.sync:2`; from an Express parent, `StartSyncExecution`
+   * (Express children only) with a status check. Either way a failed child re-throws its own error
+   * name and cause in the parent, so the parent's Retry and Catch work as if the child's steps ran
+   * inline. The parent's execution ID is passed to the child for correlation.
+   */
+  public static childWorkflow(name: string, workflow: IWorkflow, options: ChildWorkflowStepOptions = {}): IWorkflowStep {
+    return new ChildWorkflowStep(name, workflow, options);
   }
 
   /**

@@ -23,3 +23,10 @@ export type { CrashAfterFault, FailFault, StepFault, TimeoutFault } from './faul
 export { StatesError } from './errors';
 export { FAKE_ACCOUNT, FAKE_PARTITION, FAKE_REGION } from './template-resolver';
 export { normalizeTemplate, normalizedTemplate, ASSET_BUCKET_MASK, ASSET_HASH_MASK, VERSION_HASH_MASK } from './normalize';
+export {
+  costReport, formatCostReport,
+  STEP_FUNCTIONS_PRICING_URL, STEP_FUNCTIONS_PRICES_CHECKED, STEP_FUNCTIONS_PRICES_REGION,
+  STANDARD_USD_PER_STATE_TRANSITION, STANDARD_FREE_TIER_TRANSITIONS_PER_MONTH,
+  EXPRESS_USD_PER_REQUEST, EXPRESS_USD_PER_GB_SECOND, EXPRESS_DURATION_INCREMENT_MS, EXPRESS_MEMORY_INCREMENT_MB,
+} from './cost-report';
+export type { CostReport, CostReportOptions, MachineCost } from './cost-report';
