@@ -1,4 +1,4 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -123,9 +123,11 @@ export class LambdaStep extends StepBase {
   }
 
   public bind(scope: Construct, options: StepBindOptions): StepBinding {
+    const { payload, inputPath } = lambdaEvent(scope, this.name, options.payload);
     const task = new tasks.LambdaInvoke(scope, options.stateName ?? this.name, {
       lambdaFunction: this.target,
-      payload: options.payload,
+      payload,
+      inputPath,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath: options.resultPath,
@@ -142,6 +144,22 @@ export class LambdaStep extends StepBase {
     }
     return { state: task, functions: this.workflowFunction ? [this.workflowFunction] : [] };
   }
+}
+
+/**
+ * With `payloadResponseOnly` the payload becomes the state's `Parameters`, which must be an object:
+ * a JSONPath payload (`TaskInput.fromJsonPathAt('$.item')`) is rendered as `InputPath` instead,
+ * and a plain text payload is refused.
+ */
+function lambdaEvent(scope: Construct, stepName: string, payload: sfn.TaskInput | undefined): { payload?: sfn.TaskInput; inputPath?: string } {
+  if (!payload || payload.type === sfn.InputType.OBJECT) {
+    return { payload };
+  }
+  const resolved = Stack.of(scope).resolve(payload.value);
+  if (typeof resolved === 'string' && resolved.startsWith('$')) {
+    return { inputPath: resolved };
+  }
+  throw workflowError(scope, `step '${stepName}': the Lambda event must be a JSON object or a JSONPath, got the text ${JSON.stringify(resolved)}. Use TaskInput.fromObject({...}) or TaskInput.fromJsonPathAt('$.field').`);
 }
 
 /**

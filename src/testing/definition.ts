@@ -133,14 +133,14 @@ export function assertSupported(def: AslDefinition, machine: string): void {
     if (state.Type === 'Map') {
       const processor = (state.ItemProcessor ?? {}) as { ProcessorConfig?: { Mode?: string } };
       if (processor.ProcessorConfig?.Mode === 'DISTRIBUTED') {
-        for (const field of DISTRIBUTED_ONLY_FIELDS) {
-          if (state[field] !== undefined) {
-            throw new Error(
-              `LocalWorkflowRunner cannot faithfully run state '${name}' of state machine '${machine}': Distributed Map with ${field} ` +
-                '(aws-local-stepfunctions runs it inline and ignores it). Test the inline mode, or assert the template.',
-            );
-          }
-        }
+        // Every Distributed Map is refused: the interpreter runs it inline, so child executions,
+        // their failure tolerance (0 % unless set), readers, writers and batching would all be wrong.
+        const fields = DISTRIBUTED_ONLY_FIELDS.filter((field) => state[field] !== undefined);
+        throw new Error(
+          `LocalWorkflowRunner cannot faithfully run state '${name}' of state machine '${machine}': Distributed Map` +
+            (fields.length > 0 ? ` with ${fields.join(', ')}` : '') +
+            ' (aws-local-stepfunctions runs it inline as an ordinary Map, ignoring child executions, item readers, result writers, batching and failure tolerance). Test the inline mode, or assert the template.',
+        );
       }
     }
   });
@@ -175,7 +175,11 @@ export function analyseDefinition(def: AslDefinition, machine: string): Analysed
     }
     const s = state as Record<string, unknown>;
     stripQueryLanguage(s);
+    // `ResultPath: "$"` means the default (the result replaces the input); the interpreter would
+    // write it under a literal "$" key instead, so the field is dropped.
+    if (s.ResultPath === '$') delete s.ResultPath;
     states.set(name, state);
+    if (state.Type === 'Choice') rewriteNegatedTypeTests(s);
     if (state.Type === 'Wait') waitStates.push(name);
     if (Array.isArray(state.Retry)) retryStates.push(name);
     if (state.Type === 'Task') {
@@ -189,4 +193,31 @@ export function analyseDefinition(def: AslDefinition, machine: string): Analysed
     }
   });
   return { preparedJson: JSON.stringify(prepared), tasks, states, waitStates, retryStates };
+}
+
+/** Choice type tests whose `false` form the interpreter never matches. */
+const TYPE_TESTS = ['IsPresent', 'IsNull', 'IsNumeric', 'IsString', 'IsBoolean', 'IsTimestamp'];
+
+/**
+ * aws-local-stepfunctions never matches a type test with the value `false` (e.g.
+ * `{ "Variable": "$.x", "IsPresent": false }`), where Step Functions matches when the test fails.
+ * Rewrites each such rule into the equivalent `Not` of the `true` test, which it evaluates correctly.
+ */
+function rewriteNegatedTypeTests(choice: Record<string, unknown>): void {
+  const rewrite = (rule: Record<string, unknown>): Record<string, unknown> => {
+    for (const key of ['And', 'Or']) {
+      if (Array.isArray(rule[key])) rule[key] = (rule[key] as Array<Record<string, unknown>>).map(rewrite);
+    }
+    if (rule.Not && typeof rule.Not === 'object') rule.Not = rewrite(rule.Not as Record<string, unknown>);
+    for (const test of TYPE_TESTS) {
+      if (rule[test] === false) {
+        const { Next, ...rest } = rule;
+        return { ...(Next !== undefined ? { Next } : {}), Not: { ...rest, [test]: true } };
+      }
+    }
+    return rule;
+  };
+  if (Array.isArray(choice.Choices)) {
+    choice.Choices = (choice.Choices as Array<Record<string, unknown>>).map(rewrite);
+  }
 }

@@ -3,7 +3,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { CheckpointTable, SequentialWorkflow, Step, WorkflowFunction, WorkflowType } from '../../src';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { CheckpointTable, IWorkflowStep, SequentialWorkflow, Step, Workflow, WorkflowFunction, WorkflowType } from '../../src';
 import { aslOf, inlineFunction, logicalIdOf, newStack } from '../util';
 
 /** One synthesized workflow shared by the default-wiring assertions below. */
@@ -247,6 +249,39 @@ describe('overrides', () => {
     ]);
     expect(state.TimeoutSeconds).toBe(10);
     expect(state.HeartbeatSeconds).toBe(5);
+  });
+});
+
+describe('Lambda step payloads', () => {
+  /** A pattern-like workflow that places one Lambda step with a given payload. */
+  class OneStep extends Workflow {
+    public constructor(scope: Construct, id: string, step: IWorkflowStep, payload: sfn.TaskInput) {
+      super(scope, id);
+      this.createStateMachine(this.bindStep(step, { payload, resultPath: '$.out' }).state);
+    }
+  }
+
+  test('a JSONPath payload becomes InputPath (Parameters of a payload-only Lambda task must be an object)', () => {
+    const stack = newStack();
+    const fn = inlineFunction(stack, 'Fn');
+    new OneStep(stack, 'Wf', Step.lambda('Work', fn), sfn.TaskInput.fromJsonPathAt('$.item'));
+    const state = aslOf(Template.fromStack(stack)).States.Work;
+    expect(state.InputPath).toBe('$.item');
+    expect(state.Parameters).toBeUndefined();
+  });
+
+  test('an object payload is rendered as Parameters', () => {
+    const stack = newStack();
+    const fn = inlineFunction(stack, 'Fn');
+    new OneStep(stack, 'Wf', Step.lambda('Work', fn), sfn.TaskInput.fromObject({ 'id.$': '$.id', 'kind': 'x' }));
+    expect(aslOf(Template.fromStack(stack)).States.Work.Parameters).toEqual({ 'id.$': '$.id', 'kind': 'x' });
+  });
+
+  test('a plain text payload is refused', () => {
+    const stack = newStack();
+    const fn = inlineFunction(stack, 'Fn');
+    expect(() => new OneStep(stack, 'Wf', Step.lambda('Work', fn), sfn.TaskInput.fromText('hello')))
+      .toThrow(/step 'Work': the Lambda event must be a JSON object or a JSONPath, got the text "hello"/);
   });
 });
 

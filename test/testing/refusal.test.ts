@@ -53,7 +53,20 @@ describe('refusal of what the interpreter would silently ignore', () => {
     // WHEN / THEN
     await expect(LocalWorkflowRunner.create({ template })).rejects.toThrow(
       "LocalWorkflowRunner cannot faithfully run state 'Process all' of state machine 'Machine': Distributed Map with ItemReader " +
-        '(aws-local-stepfunctions runs it inline and ignores it). Test the inline mode, or assert the template.',
+        '(aws-local-stepfunctions runs it inline as an ordinary Map, ignoring child executions, item readers, result writers, batching ' +
+        'and failure tolerance). Test the inline mode, or assert the template.',
+    );
+  });
+
+  test('a Distributed Map without any distributed-only field is refused as well (its child executions would run inline)', async () => {
+    const template = templateWith({
+      StartAt: 'M',
+      States: {
+        M: { Type: 'Map', ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' }, StartAt: 'I', States: { I: { Type: 'Pass', End: true } } }, End: true },
+      },
+    });
+    await expect(LocalWorkflowRunner.create({ template })).rejects.toThrow(
+      "LocalWorkflowRunner cannot faithfully run state 'M' of state machine 'Machine': Distributed Map (aws-local-stepfunctions runs it inline",
     );
   });
 
