@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,6 +13,12 @@ import { CheckpointTable } from '../defaults/checkpoint-table';
 import { DEFAULTS } from '../defaults/constants';
 import { WorkflowAlarms, WorkflowAlarmsOptions } from '../defaults/workflow-alarms';
 import { WorkflowFunction } from '../defaults/workflow-function';
+
+/**
+ * Template metadata key on a state machine listing the states rendered under another name than
+ * their step's: `{ "<state name>": "<step name>" }`.
+ */
+export const STEP_NAMES_METADATA = 'cdk-stateful-workflows:stepNames';
 
 /**
  * Logging of a workflow's state machine.
@@ -132,6 +138,8 @@ export abstract class Workflow extends Construct implements IWorkflow {
 
   private readonly props: WorkflowProps;
   private readonly stateNames = new Set<string>();
+  /** States rendered under another name than their step's (e.g. a resume copy), state -> step. */
+  private readonly renamedSteps: { [stateName: string]: string } = {};
   private readonly functions: WorkflowFunction[] = [];
   private readonly tables: CheckpointTable[] = [];
   private _stateMachine?: sfn.StateMachine;
@@ -201,6 +209,9 @@ export abstract class Workflow extends Construct implements IWorkflow {
   protected bindStep(step: IWorkflowStep, options: StepPlacement = {}, scope: Construct = this): StepBinding {
     const stateName = options.stateName ?? step.name;
     this.claimStateName(stateName);
+    if (stateName !== step.name) {
+      this.renamedSteps[stateName] = step.name;
+    }
     const binding = step.bind(scope, { ...options, workflowType: this.workflowType });
     for (const fn of binding.functions ?? []) {
       this.functions.push(fn);
@@ -252,6 +263,10 @@ export abstract class Workflow extends Construct implements IWorkflow {
         ? new sfn.CustomerManagedEncryptionConfiguration(props.encryptionKey, props.kmsDataKeyReusePeriod)
         : undefined,
     });
+    if (Object.keys(this.renamedSteps).length > 0) {
+      // Lets tools (the local runner) find the step behind a state rendered under another name.
+      (this._stateMachine.node.defaultChild as CfnResource).addMetadata(STEP_NAMES_METADATA, { ...this.renamedSteps });
+    }
     if ((props.alarms?.enabled ?? true)) {
       this._alarms = new WorkflowAlarms(this, 'Alarms', {
         ...props.alarms,

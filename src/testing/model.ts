@@ -14,7 +14,12 @@ export interface MachineModel {
   readonly roleArn?: string;
   readonly definition: AslDefinition;
   readonly analysed: AnalysedDefinition;
+  /** State name -> step name, for states rendered under another name than their step's. */
+  readonly stepNames: ReadonlyMap<string, string>;
 }
+
+/** Template metadata written by the library's Workflow base (see STEP_NAMES_METADATA in src/core/workflow.ts). */
+const STEP_NAMES_METADATA = 'cdk-stateful-workflows:stepNames';
 
 /** One `AWS::DynamoDB::Table` (or `GlobalTable`) of the template, as a CreateTable request. */
 export interface TableModel {
@@ -81,6 +86,7 @@ export class WorkflowModel {
     } catch {
       roleArn = undefined;
     }
+    const metadata = resource.Metadata as Record<string, unknown> | undefined;
     const model: MachineModel = {
       logicalId,
       name: this.resolver.physicalName(logicalId),
@@ -89,9 +95,22 @@ export class WorkflowModel {
       roleArn,
       definition,
       analysed: analyseDefinition(definition, logicalId),
+      stepNames: new Map(Object.entries((metadata?.[STEP_NAMES_METADATA] ?? {}) as Record<string, string>)),
     };
     this.machines.set(logicalId, model);
     return model;
+  }
+
+  /** Template metadata of the Lambda function an ARN (of the function, a version or an alias) names, if it is in this template. */
+  functionMetadata(arn: string): Record<string, unknown> | undefined {
+    const match = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(arn);
+    if (!match) return undefined;
+    for (const id of this.resolver.logicalIdsOfType('AWS::Lambda::Function')) {
+      if (this.resolver.physicalName(id) === match[1]) {
+        return this.resolver.resource(id).Metadata as Record<string, unknown> | undefined;
+      }
+    }
+    return undefined;
   }
 
   /** Logical id of the state machine whose ARN (or name) is `arnOrName`, if it is in this template. */

@@ -2,6 +2,7 @@
  * LocalWorkflowRunner: runs a synthesized state machine locally (aws-local-stepfunctions)
  * against local task handlers and a real DynamoDB-compatible server (dynalite).
  */
+import * as ddb from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CfnElement, Stack, Stage } from 'aws-cdk-lib';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -22,6 +23,9 @@ import {
 } from './interpreter';
 import { MachineModel, WorkflowModel } from './model';
 import type { CfnTemplate } from './template-resolver';
+
+/** Template metadata key marking a function the library deploys itself (value: its role). */
+const LIBRARY_FUNCTION_ROLE_METADATA = 'cdk-stateful-workflows:role';
 import type {
   ExecutionRecord,
   MetricRecord,
@@ -31,6 +35,7 @@ import type {
   TaskHandler,
   TaskHandlerContext,
 } from './types';
+import { coordinate, CoordinatorEvent } from '../patterns/checkpoint/coordinator';
 
 /**
  * What {@link LocalWorkflowRunner.create} accepts: a workflow construct exposing
@@ -179,10 +184,13 @@ export class LocalWorkflowRunner {
     }
     // Task names of the machines this one reaches, plus those of any other (analysable) machine
     // of the template, which a dynamic `StateMachineArn.$` could start
+    // (and the step names behind states rendered under another name, which handlers and faults may use)
     const taskNames = new Set(machines.flatMap((m) => [...m.analysed.tasks.keys()]));
     for (const id of model.machineIds()) {
       try {
-        for (const name of model.machine(id).analysed.tasks.keys()) taskNames.add(name);
+        const machine = model.machine(id);
+        for (const name of machine.analysed.tasks.keys()) taskNames.add(name);
+        for (const step of machine.stepNames.values()) taskNames.add(step);
       } catch {
         // not runnable locally; refused with a clear error if an execution ever starts it
       }
@@ -456,7 +464,7 @@ class RunSession {
       throw new StatesError('States.Runtime', 'LocalWorkflowRunner: the run was stopped');
     }
     const call = (this.calls[spec.name] = (this.calls[spec.name] ?? 0) + 1);
-    const fault = this.faults[spec.name];
+    const fault = this.faults[spec.name] ?? this.faults[machine.stepNames.get(spec.name) ?? ''];
     const context: TaskHandlerContext = {
       stateName: spec.name,
       stateMachine: machine.logicalId,
@@ -503,11 +511,33 @@ class RunSession {
     );
   }
 
+  /**
+   * Handlers for the functions the library itself deploys (marked with template metadata), so that
+   * users register handlers for their own steps only: the checkpoint coordinator runs its real
+   * logic against dynalite with the runner's clock.
+   */
+  private builtinHandler(functionArn: string): TaskHandler | undefined {
+    const role = this.model.functionMetadata(functionArn)?.[LIBRARY_FUNCTION_ROLE_METADATA];
+    if (role === 'checkpoint-coordinator') {
+      const client = this.dynamo.client;
+      return (event: CoordinatorEvent) => coordinate(event, {
+        dynamodb: (action, params) => client.send(new (ddb as unknown as Record<string, new (p: unknown) => any>)[`${action}Command`](params)),
+        now: () => this.clock().getTime(),
+      });
+    }
+    return undefined;
+  }
+
   private async dispatch(machine: MachineModel, spec: TaskSpec, input: Json, record: MutableRecord, context: TaskHandlerContext): Promise<Json> {
-    const handler = this.handlers.get(spec.name);
+    // A state rendered under another name than its step's (e.g. a checkpoint resume copy) uses the step's handler.
+    const handler = this.handlers.get(spec.name) ?? this.handlers.get(machine.stepNames.get(spec.name) ?? '');
     const task = spec.task;
     if (task.kind === 'lambda') {
-      if (!handler) throw this.missingHandler(machine, spec, 'Lambda task');
+      if (!handler) {
+        const builtin = task.form === 'arn' ? this.builtinHandler(spec.resource) : undefined;
+        if (builtin) return invokeLambdaHandler(builtin, input, context);
+        throw this.missingHandler(machine, spec, 'Lambda task');
+      }
       if (task.form === 'arn') {
         return invokeLambdaHandler(handler, input, context);
       }

@@ -1,2 +1,2 @@
-// Filled in by the checkpoint pattern work.
-export {};
+export * from './checkpointed-workflow';
+export * from './checkpoint-client';

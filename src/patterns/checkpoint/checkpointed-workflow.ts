@@ -1,0 +1,592 @@
+import { Annotations, CfnResource, Duration, Token } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { coordinatorInlineCode } from './coordinator';
+import { decompose, describeSeries, Element, leavesOf, ParallelElement, validateDependencies } from './dag';
+import { workflowError } from '../../core/errors';
+import { IWorkflowStep } from '../../core/step';
+import { MAX_NAME_LENGTH, stepResultKey, validateDurationRange, validateNonNegativeInteger } from '../../core/validation';
+import { Workflow, WorkflowProps } from '../../core/workflow';
+import { CheckpointTable } from '../../defaults/checkpoint-table';
+import { DEFAULTS } from '../../defaults/constants';
+import { WorkflowFunction } from '../../defaults/workflow-function';
+import { applyRetryPolicy, isRetriable, transientSdkErrors } from '../../steps/retry';
+import { Step } from '../../steps/step';
+
+/** Sort key of the per-key lease item (lease, generation, last run). */
+const LEASE_SORT_KEY = '#lease';
+/** Sort key prefix of the per-step checkpoint items. */
+const STEP_SORT_KEY_PREFIX = 'step#';
+/** Margin added to the execution timeout for the lease duration. */
+const LEASE_MARGIN = Duration.minutes(1);
+/** What a skipped conditional step records as its result. */
+const SKIPPED_RESULT = { skipped: true };
+/** Input paths (`$.a.b`) the key may be read from. */
+const KEY_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_-]*)+$/;
+/** Input field names allowed for the restart flag. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A step of a `CheckpointedWorkflow` and where it sits in the dependency graph.
+ */
+export interface CheckpointedStep {
+  /** The step. Its result is stored at `$.results.<step key>` and in the checkpoint table. */
+  readonly step: IWorkflowStep;
+  /**
+   * Names of the steps this step waits for. When no step of the workflow declares `dependsOn`,
+   * the steps run one after another in the order given; as soon as one does, the steps form a
+   * DAG in which a step without `dependsOn` starts at once, and independent steps run in parallel.
+   * @default - the previous step (sequence) or none (DAG), see above
+   */
+  readonly dependsOn?: string[];
+  /**
+   * Run the step only when this condition holds on the workflow state (for example on a result of a
+   * step it depends on: `Condition.booleanEquals('$.results.Run_OCR.textFound', true)`). A skipped
+   * step is checkpointed too, with the result `{ "skipped": true }`.
+   * @default - the step always runs
+   */
+  readonly condition?: sfn.Condition;
+}
+
+/**
+ * Properties of a `CheckpointedWorkflow`.
+ */
+export interface CheckpointedWorkflowProps extends WorkflowProps {
+  /** The steps: a sequence, or a DAG through `dependsOn`. */
+  readonly steps: CheckpointedStep[];
+  /**
+   * Where the business key is in the execution input, as a plain JSONPath of field names
+   * (`$.jobId`, `$.image.id`). The value must be a non-empty string or a number. Executions with the
+   * same key share checkpoints: a rerun skips the steps already completed.
+   */
+  readonly keyPath: string;
+  /**
+   * The checkpoint table. Several workflows may share one table: items are prefixed by `namespace`.
+   * @default - a `CheckpointTable` created for the workflow (on-demand, PITR, TTL, encryption, RETAIN)
+   */
+  readonly table?: CheckpointTable;
+  /**
+   * How long checkpoints are kept (DynamoDB TTL, counted from the run that wrote them). Must be
+   * longer than the lease (the execution timeout plus one minute). Expired checkpoints are ignored
+   * even before DynamoDB deletes them.
+   * @default Duration.days(30)
+   */
+  readonly checkpointTtl?: Duration;
+  /**
+   * Name of the input field that asks for a restart: an input with this field set to `true` ignores
+   * the key's checkpoints (they are superseded by a new generation) and runs every step again.
+   * @default 'checkpointRestart'
+   */
+  readonly restartField?: string;
+  /**
+   * Prefix of the partition key of this workflow's items (`<namespace>#<key>`), so that workflows
+   * sharing a table never see each other's checkpoints. Changing it orphans existing checkpoints.
+   * @default - the construct path of the workflow
+   */
+  readonly namespace?: string;
+  /**
+   * Provisioned concurrency of the coordinator function (the one Lambda invocation at the start of
+   * every execution, which acquires the lease and loads the checkpoints).
+   * @default 0 - no provisioned concurrency: a cold start of a small inline function is accepted
+   */
+  readonly coordinatorProvisionedConcurrency?: number;
+}
+
+/** Rendering mode: fresh (no checks, the happy path) or resuming (skips completed steps). */
+type Mode = 'fresh' | 'resume';
+
+/** The states of one rendered element: where it starts and the state to chain after it. */
+interface Rendered {
+  readonly start: sfn.State;
+  readonly end: sfn.INextable;
+}
+
+/** A state graph (the top one, or a Parallel branch) and its lazily created failure states. */
+interface Graph {
+  readonly top: boolean;
+  readonly id: number;
+  conflict?: sfn.State;
+  tooLarge?: sfn.State;
+}
+
+const CONFLICT_ERROR = 'Checkpoint.Conflict';
+const CONFLICT_CAUSE = 'Another execution already checkpointed this step for the same key and generation while this one held no valid lease (the lease expired or was released by hand). The step result of this execution was not stored.';
+const TOO_LARGE_ERROR = 'Checkpoint.ResultTooLarge';
+const TOO_LARGE_CAUSE = 'A step result is too large for its checkpoint item (DynamoDB items hold at most 400 KB; Step Functions payloads 256 KB). Return a reference to the data (for example an S3 key) instead of the data.';
+
+/**
+ * Steps whose results are checkpointed in DynamoDB under a business key: running the workflow
+ * again with the same key skips every completed step, feeds its stored result to the steps that
+ * depend on it, and runs only what is not done yet. Works for Standard and Express, for as long as
+ * the checkpoints live (default 30 days).
+ *
+ * Steps form a sequence, or a DAG through `dependsOn` (independent steps run in parallel). Each
+ * step receives the workflow state: the input, `results` (the results of completed steps, by step
+ * key) and `checkpoint` (key, generation, TTL, which steps were already done). The output is the
+ * input plus `results` and `checkpoint: { key }`.
+ *
+ * Concurrency: one execution per key at a time. The coordinator acquires a lease on the key with
+ * a conditional write; a second execution of the same key fails fast with `Checkpoint.KeyLocked`
+ * without running any step. The lease is released when the execution ends (success or caught
+ * failure) and expires one minute after the execution timeout, so a killed execution never
+ * blocks its key for longer.
+ */
+export class CheckpointedWorkflow extends Workflow {
+  /** The checkpoint table. */
+  public readonly table: CheckpointTable;
+  /** The coordinator function (lease, checkpoint loading, clock). */
+  public readonly coordinator: WorkflowFunction;
+  /** Name of the coordinator's Task state. */
+  public readonly coordinatorStateName: string;
+  /** Prefix of the partition key of this workflow's items. */
+  public readonly namespace: string;
+  /** The step names, in declaration order. */
+  public readonly stepNames: string[];
+  /** Where the business key is in the input. */
+  public readonly keyPath: string;
+  /** Input field that asks for a restart. */
+  public readonly restartField: string;
+  /** How long checkpoints are kept. */
+  public readonly checkpointTtl: Duration;
+  /** How long a lease lasts if its execution never releases it (execution timeout + 1 minute). */
+  public readonly leaseDuration: Duration;
+  /**
+   * The series-parallel plan the steps run in: `;` separates what runs one after another, `|`
+   * branches that run in parallel, e.g. `A ; (B | C) ; D`.
+   */
+  public readonly executionPlan: string;
+
+  private readonly runStateNames = new Map<string, string[]>();
+  private readonly stepsByName = new Map<string, CheckpointedStep>();
+  private graphCounter = 0;
+  private parallelCounter = 0;
+  private releaseOnFailure!: sfn.State;
+
+  public constructor(scope: Construct, id: string, props: CheckpointedWorkflowProps) {
+    super(scope, id, props);
+    if (!props.steps || props.steps.length === 0) {
+      throw workflowError(this, 'steps is empty. Give at least one step: { step: Step.lambda(...), dependsOn?: [...] }.');
+    }
+
+    // Keys, names and the DAG
+    const keys = new Map<string, string>();
+    for (const entry of props.steps) {
+      const name = entry.step?.name;
+      if (typeof name !== 'string') {
+        throw workflowError(this, 'a steps entry has no step. Each entry is { step: Step.lambda(...), dependsOn?: [...] }.');
+      }
+      if (this.stepsByName.has(name)) {
+        throw workflowError(this, `the step name '${name}' is used twice. Step names must be unique: rename one of them.`);
+      }
+      const key = stepResultKey(name);
+      const clash = keys.get(key);
+      if (clash !== undefined) {
+        throw workflowError(this, `steps '${clash}' and '${name}' would both store their result at $.results.${key} (and the same checkpoint item). Rename one of them.`);
+      }
+      keys.set(key, name);
+      this.stepsByName.set(name, entry);
+    }
+    this.stepNames = props.steps.map((s) => s.step.name);
+    const isDag = props.steps.some((s) => s.dependsOn !== undefined);
+    const dependsOn = new Map<string, string[]>();
+    props.steps.forEach((s, i) => {
+      dependsOn.set(s.step.name, isDag ? [...(s.dependsOn ?? [])] : i === 0 ? [] : [props.steps[i - 1].step.name]);
+    });
+    const invalid = validateDependencies(this.stepNames, dependsOn);
+    if (invalid) {
+      throw workflowError(this, invalid);
+    }
+    const plan = decompose(this.stepNames, dependsOn);
+    this.executionPlan = describeSeries(plan.series);
+    if (plan.added.length > 0) {
+      Annotations.of(this).addWarningV2('cdk-stateful-workflows:checkpointNotSeriesParallel',
+        'The step dependencies are not series-parallel, which Step Functions (chains and Parallel branches) cannot express exactly. ' +
+        `Plan: ${this.executionPlan}. Added waits: ${plan.added.map((a) => `'${a.step}' also waits for '${a.waitsFor}'`).join('; ')}. ` +
+        'Add these dependencies yourself to acknowledge the plan, or reshape the DAG.');
+    }
+
+    // Key, restart flag, TTL, lease
+    this.keyPath = props.keyPath;
+    if (typeof props.keyPath !== 'string' || !KEY_PATH.test(props.keyPath)) {
+      throw workflowError(this, `keyPath '${props.keyPath}' is not a plain JSONPath of field names. Use a path such as '$.jobId' or '$.image.id' (no wildcards, filters or array indexes).`);
+    }
+    this.restartField = props.restartField ?? 'checkpointRestart';
+    if (!FIELD_NAME.test(this.restartField) || ['results', 'checkpoint', 'checkpointError'].includes(this.restartField)) {
+      throw workflowError(this, `restartField '${this.restartField}' is not a usable input field name. Use letters, digits and '_' (not 'results', 'checkpoint' or 'checkpointError', which the workflow reserves), e.g. 'checkpointRestart'.`);
+    }
+    if (this.keyPath === `$.${this.restartField}`) {
+      throw workflowError(this, `keyPath '${this.keyPath}' is the restart field. Use different fields for the key and restartField.`);
+    }
+    this.leaseDuration = this.timeout.plus(LEASE_MARGIN);
+    this.checkpointTtl = props.checkpointTtl ?? DEFAULTS.checkpointTtl;
+    validateDurationRange(this, 'checkpointTtl', this.checkpointTtl, this.leaseDuration.plus(Duration.seconds(1)), Duration.days(3650),
+      `Checkpoints must outlive the lease (the execution timeout plus one minute, ${this.leaseDuration.toHumanString()}) or a long run could lose its own checkpoints.`);
+    validateNonNegativeInteger(this, 'coordinatorProvisionedConcurrency', props.coordinatorProvisionedConcurrency, 'Use 0 to switch provisioned concurrency off.');
+    if (props.namespace !== undefined && !Token.isUnresolved(props.namespace) && (props.namespace.length === 0 || props.namespace.length > 200)) {
+      throw workflowError(this, `namespace '${props.namespace}' must be 1 to 200 characters long. Omit it to use the construct path.`);
+    }
+    this.namespace = props.namespace ?? this.node.path;
+
+    // Table and coordinator
+    this.table = props.table ?? new CheckpointTable(this, 'Checkpoints');
+    this.registerTable(this.table);
+    this.coordinator = new WorkflowFunction(this, 'Coordinator', {
+      code: lambda.Code.fromInline(coordinatorInlineCode()),
+      description: `Checkpoint coordinator of ${this.node.path}: acquires the key lease and loads completed steps.`,
+      provisionedConcurrency: props.coordinatorProvisionedConcurrency ?? 0,
+    });
+    (this.coordinator.function.node.defaultChild as CfnResource).addMetadata('cdk-stateful-workflows:role', 'checkpoint-coordinator');
+    this.table.table.grant(this.coordinator.role, 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query');
+    this.table.encryptionKey?.grantEncryptDecrypt(this.coordinator.role);
+
+    this.validateNameLengths(plan.series);
+
+    // The graph
+    this.coordinatorStateName = 'Checkpoint: start';
+    const start = this.bindStep(Step.lambda(this.coordinatorStateName, this.coordinator), {
+      payload: sfn.TaskInput.fromObject({
+        input: sfn.JsonPath.entirePayload,
+        executionId: sfn.JsonPath.executionId,
+        table: this.table.tableName,
+        partitionKeyName: this.table.partitionKeyName,
+        sortKeyName: this.table.sortKeyName,
+        ttlAttribute: this.table.timeToLiveAttribute,
+        namespace: this.namespace,
+        keyPath: this.keyPath.slice(2).split('.'),
+        restartField: this.restartField,
+        steps: this.stepNames.map(stepResultKey),
+        ttlSeconds: this.checkpointTtl.toSeconds(),
+        leaseSeconds: this.leaseDuration.toSeconds(),
+      }),
+      // no ResultPath: the coordinator's result (input + results + checkpoint) replaces the state
+    }).state as sfn.TaskStateBase;
+
+    this.releaseOnFailure = this.buildFailurePath();
+    const releaseOnSuccess = this.buildRelease('Checkpoint: done', 'SUCCEEDED');
+    this.claim('Checkpoint: lease lost');
+    releaseOnSuccess.addCatch(new sfn.Fail(this, 'Checkpoint: lease lost', {
+      error: 'Checkpoint.LeaseLost',
+      cause: 'Every step completed and was checkpointed, but the key lease was no longer held by this execution at the end (it expired or was released by hand), so another execution may have run steps of the same key at the same time.',
+    }), { errors: ['DynamoDb.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD });
+
+    const topGraph: Graph = { top: true, id: 0 };
+    this.claim('Checkpoint: resume?');
+    const resume = new sfn.Choice(this, 'Checkpoint: resume?', {
+      comment: 'Jumps to the first element not completed yet; stored results were loaded into $.results by the coordinator.',
+    });
+    start.next(resume);
+
+    const fresh: Rendered[] = [];
+    let known: string[] = [];
+    const knownBefore: string[][] = [];
+    for (const element of plan.series) {
+      knownBefore.push(known);
+      fresh.push(this.renderElement(element, 'fresh', topGraph, known));
+      known = [...known, ...leavesOf(element)];
+    }
+    fresh.forEach((r, i) => r.end.next(i + 1 < fresh.length ? fresh[i + 1].start : releaseOnSuccess));
+    plan.series.forEach((element, i) => {
+      if (element.kind === 'leaf') {
+        resume.when(sfn.Condition.not(isDone(element.name)), fresh[i].start);
+        return;
+      }
+      const resumed = this.renderElement(element, 'resume', topGraph, knownBefore[i]);
+      resumed.end.next(i + 1 < fresh.length ? fresh[i + 1].start : releaseOnSuccess);
+      resume.when(untouched(element), fresh[i].start);
+      resume.when(sfn.Condition.not(complete(element)), resumed.start);
+    });
+    resume.otherwise(releaseOnSuccess);
+
+    this.createStateMachine(start);
+    this.table.encryptionKey?.grantEncryptDecrypt(this.stateMachine);
+  }
+
+  /**
+   * The Task (or Pass) state names that run a step: its name on a fresh run and, for steps inside
+   * a parallel block, `<name> (resume)` for runs that resume inside that block. Register local
+   * runner handlers for each of them.
+   */
+  public stateNamesOf(stepName: string): string[] {
+    const names = this.runStateNames.get(stepName);
+    if (!names) {
+      throw workflowError(this, `'${stepName}' is not a step of this workflow (steps: ${this.stepNames.map((n) => `'${n}'`).join(', ')}).`);
+    }
+    return [...names];
+  }
+
+  /** The states of one element of a series. */
+  private renderElement(element: Element, mode: Mode, graph: Graph, knownBefore: string[]): Rendered {
+    return element.kind === 'leaf' ? this.renderLeaf(element.name, mode, graph) : this.renderParallel(element, mode, graph, knownBefore);
+  }
+
+  /** Run (optionally behind its condition) -> Save. */
+  private renderLeaf(name: string, mode: Mode, graph: Graph): Rendered {
+    const entry = this.stepsByName.get(name)!;
+    const key = stepResultKey(name);
+    const base = mode === 'fresh' ? name : `${name} (resume)`;
+    const run = this.bindStep(entry.step, { stateName: base, resultPath: `$.results.${key}` }).state;
+    this.runStateNames.set(name, [...(this.runStateNames.get(name) ?? []), base]);
+    const save = this.buildSave(`${base}: checkpoint`, name, graph);
+    if (graph.top && isRetriable(run)) {
+      run.addCatch(this.releaseOnFailure, { errors: ['States.ALL'], resultPath: '$.checkpointError' });
+    }
+    this.asNextable(run, name).next(save);
+    if (!entry.condition) {
+      return { start: run, end: save };
+    }
+    const check = new sfn.Choice(this, this.claim(`${base}?`), { comment: `Runs '${name}' only when its condition holds.` });
+    const skip = new sfn.Pass(this, this.claim(`${base}: skipped`), {
+      result: sfn.Result.fromObject(SKIPPED_RESULT),
+      resultPath: `$.results.${key}`,
+    });
+    skip.next(save);
+    check.when(entry.condition, run).otherwise(skip);
+    return { start: check, end: save };
+  }
+
+  /** A Parallel state whose branches are chains; merges the branches' results into `$.results`. */
+  private renderParallel(element: ParallelElement, mode: Mode, graph: Graph, knownBefore: string[]): Rendered {
+    const n = mode === 'fresh' ? ++this.parallelCounter : this.parallelNumber(element);
+    if (mode === 'fresh') {
+      parallelNumbers.set(element, n);
+    }
+    const selector: { [key: string]: string } = {};
+    for (const k of knownBefore) {
+      selector[`${stepResultKey(k)}.$`] = `$[0].results.${stepResultKey(k)}`;
+    }
+    element.branches.forEach((branch, b) => {
+      for (const leaf of branch.flatMap(leavesOf)) {
+        selector[`${stepResultKey(leaf)}.$`] = `$[${b}].results.${stepResultKey(leaf)}`;
+      }
+    });
+    const parallel = new sfn.Parallel(this, this.claim(parallelName(n, mode, element)), {
+      resultSelector: selector,
+      resultPath: '$.results',
+      comment: mode === 'fresh'
+        ? 'Independent steps run in parallel; their results are merged into $.results.'
+        : 'Resumes a partly completed parallel block: each branch skips its completed steps.',
+    });
+    for (const branch of element.branches) {
+      const g: Graph = { top: false, id: ++this.graphCounter };
+      parallel.branch(mode === 'fresh' ? this.renderFreshChain(branch, g, knownBefore) : this.renderResumeChain(branch, g, knownBefore));
+    }
+    if (graph.top) {
+      parallel.addCatch(this.releaseOnFailure, { errors: ['States.ALL'], resultPath: '$.checkpointError' });
+    }
+    return { start: parallel, end: parallel };
+  }
+
+  private parallelNumber(element: ParallelElement): number {
+    const n = parallelNumbers.get(element);
+    if (n === undefined) {
+      // nested blocks are rendered in resume mode only inside a resumed block
+      const next = ++this.parallelCounter;
+      parallelNumbers.set(element, next);
+      return next;
+    }
+    return n;
+  }
+
+  /** A branch on a fresh run: the elements one after another, no checks. */
+  private renderFreshChain(series: Element[], graph: Graph, knownBefore: string[]): sfn.State {
+    let known = knownBefore;
+    const rendered = series.map((element) => {
+      const r = this.renderElement(element, 'fresh', graph, known);
+      known = [...known, ...leavesOf(element)];
+      return r;
+    });
+    rendered.forEach((r, i) => {
+      if (i + 1 < rendered.length) r.end.next(rendered[i + 1].start);
+    });
+    return rendered[0].start;
+  }
+
+  /** A branch on a resumed run: a Choice jumps to its first element not completed yet. */
+  private renderResumeChain(series: Element[], graph: Graph, knownBefore: string[]): sfn.State {
+    let known = knownBefore;
+    const rendered = series.map((element) => {
+      const r = this.renderElement(element, 'resume', graph, known);
+      known = [...known, ...leavesOf(element)];
+      return r;
+    });
+    rendered.forEach((r, i) => {
+      if (i + 1 < rendered.length) r.end.next(rendered[i + 1].start);
+    });
+    const choice = new sfn.Choice(this, this.claim(`Checkpoint: resume branch ${graph.id}`), {
+      comment: `Branch starting with '${leavesOf(series[0])[0]}': jumps to its first element not completed yet.`,
+    });
+    series.forEach((element, i) => choice.when(sfn.Condition.not(complete(element)), rendered[i].start));
+    choice.otherwise(new sfn.Succeed(this, this.claim(`Checkpoint: branch ${graph.id} already done`)));
+    return choice;
+  }
+
+  /** The conditional PutItem of a step's checkpoint item. */
+  private buildSave(stateName: string, stepName: string, graph: Graph): tasks.CallAwsService {
+    this.claim(stateName);
+    const t = this.table;
+    const save = new tasks.CallAwsService(this, stateName, {
+      service: 'dynamodb',
+      action: 'putItem',
+      iamResources: [t.tableArn],
+      parameters: {
+        TableName: t.tableName,
+        Item: {
+          [t.partitionKeyName]: { S: sfn.JsonPath.stringAt('$.checkpoint.partitionKey') },
+          [t.sortKeyName]: { S: `${STEP_SORT_KEY_PREFIX}${stepResultKey(stepName)}` },
+          step: { S: stepName },
+          result: { S: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`$.results.${stepResultKey(stepName)}`)) },
+          executionId: { S: sfn.JsonPath.executionId },
+          executionStartedAt: { S: sfn.JsonPath.executionStartTime },
+          generation: { S: sfn.JsonPath.stringAt('$.checkpoint.generation') },
+          [t.timeToLiveAttribute]: { N: sfn.JsonPath.stringAt('$.checkpoint.expiresAt') },
+        },
+        // Written once per key, step and generation; a retry of this very write is accepted.
+        ConditionExpression: 'attribute_not_exists(#sk) OR #gen <> :gen OR #exec = :exec',
+        ExpressionAttributeNames: { '#sk': t.sortKeyName, '#gen': 'generation', '#exec': 'executionId' },
+        ExpressionAttributeValues: {
+          ':gen': { S: sfn.JsonPath.stringAt('$.checkpoint.generation') },
+          ':exec': { S: sfn.JsonPath.executionId },
+        },
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+      comment: `Checkpoints the result of '${stepName}'.`,
+    });
+    applyRetryPolicy(save, save, undefined, undefined, transientSdkErrors('dynamodb'));
+    save.addCatch(this.failureState(graph, 'conflict'), { errors: ['DynamoDb.ConditionalCheckFailedException'], resultPath: '$.checkpointError' });
+    save.addCatch(this.failureState(graph, 'tooLarge'), { errors: ['DynamoDb.ValidationException'], resultPath: '$.checkpointError' });
+    if (graph.top) {
+      save.addCatch(this.releaseOnFailure, { errors: ['States.ALL'], resultPath: '$.checkpointError' });
+    }
+    return save;
+  }
+
+  /**
+   * The state a Save's conflict / too-large error goes to: in the top graph a Pass that names the
+   * error and then releases the lease; inside a Parallel branch a Fail (the Parallel's Catch releases).
+   */
+  private failureState(graph: Graph, kind: 'conflict' | 'tooLarge'): sfn.State {
+    const existing = graph[kind];
+    if (existing) {
+      return existing;
+    }
+    const error = kind === 'conflict' ? CONFLICT_ERROR : TOO_LARGE_ERROR;
+    const cause = kind === 'conflict' ? CONFLICT_CAUSE : TOO_LARGE_CAUSE;
+    const label = kind === 'conflict' ? 'Checkpoint: conflict' : 'Checkpoint: result too large';
+    let state: sfn.State;
+    if (graph.top) {
+      const pass = new sfn.Pass(this, this.claim(label), {
+        parameters: { Error: error, Cause: cause },
+        resultPath: '$.checkpointError',
+      });
+      pass.next(this.releaseOnFailure);
+      state = pass;
+    } else {
+      state = new sfn.Fail(this, this.claim(`${label} (branch ${graph.id})`), { error, cause });
+    }
+    graph[kind] = state;
+    return state;
+  }
+
+  /** Release the lease after a failure, then fail with the original error and cause. */
+  private buildFailurePath(): sfn.State {
+    const release = this.buildRelease('Checkpoint: release after failure', 'FAILED');
+    this.claim('Checkpoint: failed');
+    const failed = new sfn.Fail(this, 'Checkpoint: failed', {
+      errorPath: '$.checkpointError.Error',
+      causePath: '$.checkpointError.Cause',
+    });
+    release.addCatch(failed, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
+    release.next(failed);
+    return release;
+  }
+
+  /** Releases the key lease (keeps the generation) and records how the run ended. */
+  private buildRelease(stateName: string, status: 'SUCCEEDED' | 'FAILED'): tasks.CallAwsService {
+    this.claim(stateName);
+    const t = this.table;
+    const success = status === 'SUCCEEDED';
+    const release = new tasks.CallAwsService(this, stateName, {
+      service: 'dynamodb',
+      action: 'updateItem',
+      iamResources: [t.tableArn],
+      parameters: {
+        TableName: t.tableName,
+        Key: {
+          [t.partitionKeyName]: { S: sfn.JsonPath.stringAt('$.checkpoint.partitionKey') },
+          [t.sortKeyName]: { S: LEASE_SORT_KEY },
+        },
+        UpdateExpression: 'REMOVE #owner SET #until = :zero, #lastExec = :exec, #lastStatus = :status',
+        // also accepts a retry of this very release
+        ConditionExpression: '#owner = :exec OR (attribute_not_exists(#owner) AND #lastExec = :exec)',
+        ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil', '#lastExec': 'lastExecutionId', '#lastStatus': 'lastStatus' },
+        ExpressionAttributeValues: { ':exec': { S: sfn.JsonPath.executionId }, ':zero': { N: '0' }, ':status': { S: status } },
+        ...(success ? { ReturnValues: 'ALL_NEW' } : {}),
+      },
+      resultSelector: success ? { key: sfn.JsonPath.stringAt('$.Attributes.businessKey.S') } : undefined,
+      resultPath: success ? '$.checkpoint' : sfn.JsonPath.DISCARD,
+      comment: success
+        ? 'Releases the key lease; the output is the input plus results and checkpoint.key.'
+        : 'Releases the key lease so that a rerun can resume at once.',
+    });
+    applyRetryPolicy(release, release, undefined, undefined, transientSdkErrors('dynamodb'));
+    return release;
+  }
+
+  private asNextable(state: sfn.State, stepName: string): sfn.State & sfn.INextable {
+    if (typeof (state as unknown as sfn.INextable).next !== 'function') {
+      throw workflowError(this, `step '${stepName}' rendered a ${state.constructor.name} state, which cannot be followed by the checkpoint write. Use a step that renders a Task, Pass, Parallel or Map state.`);
+    }
+    return state as sfn.State & sfn.INextable;
+  }
+
+  /** Claims a generated state name and returns it. */
+  private claim(name: string): string {
+    this.claimStateName(name);
+    return name;
+  }
+
+  /** Checks, before rendering, that every generated state name fits in 80 characters. */
+  private validateNameLengths(series: Element[]): void {
+    const inBlocks = new Set(series.filter((e) => e.kind === 'parallel').flatMap(leavesOf));
+    for (const name of this.stepNames) {
+      const longest = inBlocks.has(name) ? `${name} (resume): checkpoint` : `${name}: checkpoint`;
+      const withCondition = this.stepsByName.get(name)!.condition ? longest.replace(/: checkpoint$/, ': skipped') : longest;
+      const generated = withCondition.length > longest.length ? withCondition : longest;
+      if (generated.length > MAX_NAME_LENGTH) {
+        throw workflowError(this, `step name '${name}' is ${name.length} characters long; the workflow also generates the state '${generated}', ` +
+          `which exceeds the ${MAX_NAME_LENGTH} characters Step Functions allows. Shorten the step name to at most ${name.length - (generated.length - MAX_NAME_LENGTH)} characters.`);
+      }
+    }
+  }
+}
+
+/** Block numbers, shared by a block's fresh and resume renderings. */
+const parallelNumbers = new WeakMap<ParallelElement, number>();
+
+/** `Parallel <n>: <first step of each branch>`, at most 80 characters. */
+function parallelName(n: number, mode: Mode, element: ParallelElement): string {
+  const prefix = `Parallel ${n}${mode === 'resume' ? ' (resume)' : ''}: `;
+  const detail = element.branches.map((b) => leavesOf(b[0])[0]).join(' | ');
+  const room = MAX_NAME_LENGTH - prefix.length;
+  return prefix + (detail.length <= room ? detail : `${detail.slice(0, room - 3)}...`);
+}
+
+function isDone(name: string): sfn.Condition {
+  return sfn.Condition.isPresent(`$.checkpoint.done.${stepResultKey(name)}`);
+}
+
+function all(conditions: sfn.Condition[]): sfn.Condition {
+  return conditions.length === 1 ? conditions[0] : sfn.Condition.and(...conditions);
+}
+
+/** Every step of the element is checkpointed. */
+function complete(element: Element): sfn.Condition {
+  return all(leavesOf(element).map(isDone));
+}
+
+/** No step of the element is checkpointed. */
+function untouched(element: Element): sfn.Condition {
+  return all(leavesOf(element).map((n) => sfn.Condition.not(isDone(n))));
+}

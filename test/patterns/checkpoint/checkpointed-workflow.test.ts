@@ -1,0 +1,368 @@
+import { Duration } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Condition } from 'aws-cdk-lib/aws-stepfunctions';
+import { CheckpointedWorkflow, CheckpointTable, Step, WorkflowType } from '../../../src';
+import { aslOf, inlineFunction, logicalIdOf, newStack } from '../../util';
+
+const DYNAMO_RETRY = {
+  ErrorEquals: [
+    'DynamoDb.ThrottlingException',
+    'DynamoDb.TooManyRequestsException',
+    'DynamoDb.ServiceUnavailableException',
+    'DynamoDb.ServiceUnavailable',
+    'DynamoDb.InternalServerErrorException',
+    'DynamoDb.InternalServerError',
+    'DynamoDb.InternalFailure',
+    'DynamoDb.RequestLimitExceeded',
+    'DynamoDb.ProvisionedThroughputExceededException',
+  ],
+  IntervalSeconds: 1,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+};
+
+describe('sequence: rendered ASL and resources', () => {
+  // GIVEN a two-step Standard sequence with the default table
+  const stack = newStack();
+  const fn = inlineFunction(stack, 'Fn');
+  const workflow = new CheckpointedWorkflow(stack, 'Job', {
+    keyPath: '$.order.id',
+    steps: [{ step: Step.lambda('Reserve', fn) }, { step: Step.pass('Label', { result: { label: 'ok' } }) }],
+  });
+  const template = Template.fromStack(stack);
+  const asl = aslOf(template);
+  const tableId = logicalIdOf(template, 'AWS::DynamoDB::Table', 'JobCheckpoints');
+  const coordinatorAlias = logicalIdOf(template, 'AWS::Lambda::Alias', 'JobCoordinator');
+
+  test('the coordinator starts every execution with the input and the checkpoint configuration; its result replaces the state', () => {
+    expect(asl.StartAt).toBe('Checkpoint: start');
+    expect(asl.States['Checkpoint: start']).toMatchObject({
+      Type: 'Task',
+      Resource: `\${Ref:${coordinatorAlias}}`,
+      Parameters: {
+        'input.$': '$',
+        'executionId.$': '$$.Execution.Id',
+        'table': `\${Ref:${tableId}}`,
+        'partitionKeyName': 'pk',
+        'sortKeyName': 'sk',
+        'ttlAttribute': 'expiresAt',
+        'namespace': 'TestStack/Job',
+        'keyPath': ['order', 'id'],
+        'restartField': 'checkpointRestart',
+        'steps': ['Reserve', 'Label'],
+        'ttlSeconds': 30 * 24 * 3600,
+        'leaseSeconds': 3600 + 60,
+      },
+      Next: 'Checkpoint: resume?',
+    });
+    expect(asl.States['Checkpoint: start'].ResultPath).toBeUndefined();
+    expect(asl.States['Checkpoint: start'].Catch).toBeUndefined();
+  });
+
+  test('one resume Choice jumps to the first step not done; each step is Run -> Save (one extra state per step)', () => {
+    expect(asl.States['Checkpoint: resume?']).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [
+        { Not: { Variable: '$.checkpoint.done.Reserve', IsPresent: true }, Next: 'Reserve' },
+        { Not: { Variable: '$.checkpoint.done.Label', IsPresent: true }, Next: 'Label' },
+      ],
+      Default: 'Checkpoint: done',
+    });
+    expect(asl.States.Reserve).toMatchObject({ ResultPath: '$.results.Reserve', Next: 'Reserve: checkpoint' });
+    expect(asl.States.Reserve.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: release after failure' }]);
+    expect(asl.States.Label).toEqual({ Type: 'Pass', Result: { label: 'ok' }, ResultPath: '$.results.Label', Next: 'Label: checkpoint' });
+    expect(Object.keys(asl.States).sort()).toEqual([
+      'Checkpoint: conflict',
+      'Checkpoint: done',
+      'Checkpoint: failed',
+      'Checkpoint: lease lost',
+      'Checkpoint: release after failure',
+      'Checkpoint: result too large',
+      'Checkpoint: resume?',
+      'Checkpoint: start',
+      'Label',
+      'Label: checkpoint',
+      'Reserve',
+      'Reserve: checkpoint',
+    ]);
+  });
+
+  test('the checkpoint write: one item per key and step, with result, execution, generation and TTL, conditional on the generation', () => {
+    expect(asl.States['Reserve: checkpoint']).toEqual({
+      Type: 'Task',
+      Comment: "Checkpoints the result of 'Reserve'.",
+      Resource: 'arn:${AWS::Partition}:states:::aws-sdk:dynamodb:putItem',
+      Parameters: {
+        TableName: `\${Ref:${tableId}}`,
+        Item: {
+          pk: { 'S.$': '$.checkpoint.partitionKey' },
+          sk: { S: 'step#Reserve' },
+          step: { S: 'Reserve' },
+          result: { 'S.$': 'States.JsonToString($.results.Reserve)' },
+          executionId: { 'S.$': '$$.Execution.Id' },
+          executionStartedAt: { 'S.$': '$$.Execution.StartTime' },
+          generation: { 'S.$': '$.checkpoint.generation' },
+          expiresAt: { 'N.$': '$.checkpoint.expiresAt' },
+        },
+        ConditionExpression: 'attribute_not_exists(#sk) OR #gen <> :gen OR #exec = :exec',
+        ExpressionAttributeNames: { '#sk': 'sk', '#gen': 'generation', '#exec': 'executionId' },
+        ExpressionAttributeValues: { ':gen': { 'S.$': '$.checkpoint.generation' }, ':exec': { 'S.$': '$$.Execution.Id' } },
+      },
+      ResultPath: null,
+      Retry: [DYNAMO_RETRY],
+      Catch: [
+        { ErrorEquals: ['DynamoDb.ConditionalCheckFailedException'], ResultPath: '$.checkpointError', Next: 'Checkpoint: conflict' },
+        { ErrorEquals: ['DynamoDb.ValidationException'], ResultPath: '$.checkpointError', Next: 'Checkpoint: result too large' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: release after failure' },
+      ],
+      Next: 'Label',
+    });
+  });
+
+  test('release on success keeps the generation, frees the lease, and shapes the output; release on failure re-raises the error', () => {
+    expect(asl.States['Checkpoint: done']).toMatchObject({
+      Resource: 'arn:${AWS::Partition}:states:::aws-sdk:dynamodb:updateItem',
+      Parameters: {
+        Key: { pk: { 'S.$': '$.checkpoint.partitionKey' }, sk: { S: '#lease' } },
+        UpdateExpression: 'REMOVE #owner SET #until = :zero, #lastExec = :exec, #lastStatus = :status',
+        ConditionExpression: '#owner = :exec OR (attribute_not_exists(#owner) AND #lastExec = :exec)',
+        ExpressionAttributeValues: { ':exec': { 'S.$': '$$.Execution.Id' }, ':zero': { N: '0' }, ':status': { S: 'SUCCEEDED' } },
+        ReturnValues: 'ALL_NEW',
+      },
+      ResultSelector: { 'key.$': '$.Attributes.businessKey.S' },
+      ResultPath: '$.checkpoint',
+      Catch: [{ ErrorEquals: ['DynamoDb.ConditionalCheckFailedException'], ResultPath: null, Next: 'Checkpoint: lease lost' }],
+      End: true,
+    });
+    expect(asl.States['Checkpoint: release after failure']).toMatchObject({
+      Parameters: { ExpressionAttributeValues: { ':status': { S: 'FAILED' } } },
+      ResultPath: null,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'Checkpoint: failed' }],
+      Next: 'Checkpoint: failed',
+    });
+    expect(asl.States['Checkpoint: failed']).toEqual({ Type: 'Fail', ErrorPath: '$.checkpointError.Error', CausePath: '$.checkpointError.Cause' });
+    expect(asl.States['Checkpoint: conflict']).toEqual({
+      Type: 'Pass',
+      Parameters: { Error: 'Checkpoint.Conflict', Cause: expect.stringMatching(/^Another execution already checkpointed this step/) },
+      ResultPath: '$.checkpointError',
+      Next: 'Checkpoint: release after failure',
+    });
+    expect(asl.States['Checkpoint: result too large'].Parameters).toEqual({ Error: 'Checkpoint.ResultTooLarge', Cause: expect.stringMatching(/too large for its checkpoint item .* Return a reference/) });
+  });
+
+  test('a CheckpointTable is created with the library defaults, and the coordinator is an inline WorkflowFunction without provisioned concurrency', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true }, DeletionProtectionEnabled: true }),
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResource('AWS::Lambda::Function', {
+      Properties: Match.objectLike({
+        Handler: 'index.handler',
+        Code: { ZipFile: Match.stringLikeRegexp('const coordinate = async function coordinate\\(event, deps\\)') },
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      }),
+      Metadata: { 'cdk-stateful-workflows:role': 'checkpoint-coordinator' },
+    });
+    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: Match.absent() });
+    expect(workflow.coordinator.provisionedConcurrency).toBe(0);
+  });
+
+  test('least privilege: the coordinator may UpdateItem/GetItem/Query the table; the state machine PutItem/UpdateItem it', () => {
+    const statements = (hint: string) => Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.includes(hint))
+      .flatMap(([, p]: [string, any]) => p.Properties.PolicyDocument.Statement);
+    expect(statements('JobCoordinatorServiceRole')).toContainEqual({
+      Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+      Effect: 'Allow',
+      Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+    });
+    const machine = statements('JobStateMachineRole');
+    expect(machine).toContainEqual({ Action: 'dynamodb:putItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } });
+    expect(machine).toContainEqual({ Action: 'dynamodb:updateItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } });
+    expect(JSON.stringify(machine)).not.toMatch(/dynamodb:\*|dynamodb:Delete|dynamodb:Scan/i);
+  });
+
+  test('the table is registered for the throttle alarm, the coordinator for the function alarms', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: 'Throttle events of TestStack/Job/Checkpoints',
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'reads + writes' })]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: 'Errors of TestStack/Job/Coordinator' });
+  });
+
+  test('public properties describe the workflow for CheckpointClient and tests', () => {
+    expect(workflow.namespace).toBe('TestStack/Job');
+    expect(workflow.stepNames).toEqual(['Reserve', 'Label']);
+    expect(workflow.executionPlan).toBe('Reserve ; Label');
+    expect(workflow.stateNamesOf('Reserve')).toEqual(['Reserve']);
+    expect(workflow.leaseDuration.toSeconds()).toBe(3660);
+    expect(() => workflow.stateNamesOf('Nope')).toThrow(/'Nope' is not a step of this workflow \(steps: 'Reserve', 'Label'\)/);
+  });
+});
+
+describe('DAG: rendered ASL', () => {
+  // GIVEN a diamond A -> (B | C) -> D, Express, with a conditional D and an existing table
+  const stack = newStack();
+  const fn = inlineFunction(stack, 'Fn');
+  const table = new CheckpointTable(stack, 'Shared');
+  const workflow = new CheckpointedWorkflow(stack, 'Dag', {
+    type: WorkflowType.EXPRESS,
+    keyPath: '$.id',
+    table,
+    namespace: 'images',
+    steps: [
+      { step: Step.lambda('A', fn) },
+      { step: Step.lambda('B', fn), dependsOn: ['A'] },
+      { step: Step.lambda('C', fn), dependsOn: ['A'] },
+      { step: Step.lambda('D', fn), dependsOn: ['B', 'C'], condition: Condition.booleanEquals('$.results.C.go', true) },
+    ],
+  });
+  const template = Template.fromStack(stack);
+  const asl = aslOf(template);
+
+  test('the existing table is used (no new table), items are namespaced, and Express is kept', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'EXPRESS' });
+    expect(asl.TimeoutSeconds).toBe(300);
+    expect(asl.States['Checkpoint: start'].Parameters).toMatchObject({ namespace: 'images', leaseSeconds: 360 });
+    expect(workflow.table).toBe(table);
+  });
+
+  test('the resume Choice enters an untouched block fresh and a partly done block through its resume copy', () => {
+    expect(asl.States['Checkpoint: resume?'].Choices).toEqual([
+      { Not: { Variable: '$.checkpoint.done.A', IsPresent: true }, Next: 'A' },
+      {
+        And: [{ Not: { Variable: '$.checkpoint.done.B', IsPresent: true } }, { Not: { Variable: '$.checkpoint.done.C', IsPresent: true } }],
+        Next: 'Parallel 1: B | C',
+      },
+      {
+        Not: { And: [{ Variable: '$.checkpoint.done.B', IsPresent: true }, { Variable: '$.checkpoint.done.C', IsPresent: true }] },
+        Next: 'Parallel 1 (resume): B | C',
+      },
+      { Not: { Variable: '$.checkpoint.done.D', IsPresent: true }, Next: 'D?' },
+    ]);
+  });
+
+  test('the fresh block has no checks in its branches and merges the results of A, B and C', () => {
+    const block = asl.States['Parallel 1: B | C'];
+    expect(block).toMatchObject({
+      Type: 'Parallel',
+      ResultSelector: { 'A.$': '$[0].results.A', 'B.$': '$[0].results.B', 'C.$': '$[1].results.C' },
+      ResultPath: '$.results',
+      Next: 'D?',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: release after failure' }],
+    });
+    expect(block.Branches.map((b: any) => b.StartAt)).toEqual(['B', 'C']);
+    expect(Object.keys(block.Branches[0].States).sort()).toEqual(['B', 'B: checkpoint', 'Checkpoint: conflict (branch 1)', 'Checkpoint: result too large (branch 1)']);
+    expect(block.Branches[0].States.B.Catch).toBeUndefined();
+    expect(block.Branches[0].States['Checkpoint: result too large (branch 1)']).toEqual({ Type: 'Fail', Error: 'Checkpoint.ResultTooLarge', Cause: expect.any(String) });
+  });
+
+  test('the resume copy starts each branch with a Choice that skips completed steps', () => {
+    const block = asl.States['Parallel 1 (resume): B | C'];
+    expect(block.Next).toBe('D?');
+    const branch = block.Branches[0];
+    expect(branch.StartAt).toBe('Checkpoint: resume branch 3');
+    expect(branch.States['Checkpoint: resume branch 3']).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [{ Not: { Variable: '$.checkpoint.done.B', IsPresent: true }, Next: 'B (resume)' }],
+      Default: 'Checkpoint: branch 3 already done',
+    });
+    expect(branch.States['Checkpoint: branch 3 already done']).toEqual({ Type: 'Succeed' });
+    expect(branch.States['B (resume)'].Next).toBe('B (resume): checkpoint');
+    expect(workflow.stateNamesOf('B')).toEqual(['B', 'B (resume)']);
+    expect(workflow.stateNamesOf('A')).toEqual(['A']);
+  });
+
+  test('a conditional step checks its condition, and a skipped step is checkpointed with { skipped: true }', () => {
+    expect(asl.States['D?']).toEqual({
+      Type: 'Choice',
+      Comment: "Runs 'D' only when its condition holds.",
+      Choices: [{ Variable: '$.results.C.go', BooleanEquals: true, Next: 'D' }],
+      Default: 'D: skipped',
+    });
+    expect(asl.States['D: skipped']).toEqual({ Type: 'Pass', Result: { skipped: true }, ResultPath: '$.results.D', Next: 'D: checkpoint' });
+  });
+});
+
+describe('DAG planning', () => {
+  const plan = (deps: Record<string, string[]>) => {
+    const stack = newStack();
+    const wf = new CheckpointedWorkflow(stack, 'Wf', {
+      keyPath: '$.id',
+      steps: Object.entries(deps).map(([name, dependsOn]) => ({ step: Step.pass(name), dependsOn })),
+    });
+    return { wf, annotations: Annotations.fromStack(stack) };
+  };
+
+  test.each([
+    [{ A: [], B: ['A'], C: ['B'] }, 'A ; B ; C'],
+    [{ A: [], B: [], C: [] }, '(A | B | C)'],
+    [{ A: [], B: ['A'], C: ['A'], D: ['B', 'C'] }, 'A ; (B | C) ; D'],
+    [{ A: [], B: ['A'], C: ['B'], D: ['A'], E: ['C', 'D'] }, 'A ; (B ; C | D) ; E'],
+    [{ A: [], W1: ['A'], W2: ['A'], W3: ['A'], W4: ['A'], Z: ['W1', 'W2', 'W3', 'W4'] }, 'A ; (W1 | W2 | W3 | W4) ; Z'],
+    [{ A: [], B: [], C: ['A', 'B'], D: ['C'], E: [] }, '((A | B) ; C ; D | E)'],
+    [{ A: [], B: ['A'], C: ['A', 'B'] }, 'A ; B ; C'],
+  ])('%j is planned as %s with no added waits', (deps, expected) => {
+    const { wf, annotations } = plan(deps);
+    expect(wf.executionPlan).toBe(expected);
+    annotations.hasNoWarning('*', Match.anyValue());
+  });
+
+  test('a graph that is not series-parallel (an N shape) gets the fewest added waits, reported as a warning', () => {
+    // A -> C, B -> C, B -> D: D would have to wait for A in any chain/Parallel rendering
+    const { wf, annotations } = plan({ A: [], B: [], C: ['A', 'B'], D: ['B'] });
+    expect(wf.executionPlan).toBe('(A | B) ; (C | D)');
+    annotations.hasWarning('/TestStack/Wf', Match.stringLikeRegexp("not series-parallel.*Plan: \\(A \\| B\\) ; \\(C \\| D\\)\\. Added waits: 'D' also waits for 'A'"));
+  });
+});
+
+describe('bad input fails at synth time naming the value and the fix', () => {
+  const fnIn = (stack: any) => inlineFunction(stack, 'Fn');
+  const build = (props: any, stackHook?: (s: any) => void) => {
+    const stack = newStack();
+    stackHook?.(stack);
+    return () => new CheckpointedWorkflow(stack, 'Wf', { keyPath: '$.id', ...props });
+  };
+  const pass = (name: string, dependsOn?: string[]) => ({ step: Step.pass(name), dependsOn });
+
+  test.each([
+    ['no steps', { steps: [] }, /\[TestStack\/Wf\] steps is empty/],
+    ['a duplicate name', { steps: [pass('A'), pass('A')] }, /the step name 'A' is used twice/],
+    ['two names with one result key', { steps: [pass('Send mail'), pass('Send-mail')] }, /steps 'Send mail' and 'Send-mail' would both store their result at \$\.results\.Send_mail/],
+    ['an unknown dependency', { steps: [pass('A'), pass('B', ['Nope'])] }, /step 'B' depends on 'Nope', which is not a step of this workflow \(steps: 'A', 'B'\)/],
+    ['a self dependency', { steps: [pass('A', ['A'])] }, /step 'A' depends on itself\. Remove 'A' from its dependsOn/],
+    ['a dependency listed twice', { steps: [pass('A'), pass('B', ['A', 'A'])] }, /step 'B' lists 'A' twice in dependsOn/],
+    ['a cycle', { steps: [pass('A', ['C']), pass('B', ['A']), pass('C', ['B']), pass('D', [])] }, /the dependencies form a cycle: 'A' depends on 'C' depends on 'B' depends on 'A'/],
+    ['a key path with a wildcard', { keyPath: '$.items[0].id', steps: [pass('A')] }, /keyPath '\$\.items\[0\]\.id' is not a plain JSONPath of field names/],
+    ['a reserved restart field', { restartField: 'results', steps: [pass('A')] }, /restartField 'results' is not a usable input field name/],
+    ['a TTL shorter than the lease', { checkpointTtl: Duration.minutes(30), steps: [pass('A')] }, /checkpointTtl is 30 minutes \(1800 s\); it must be between 1 hour 1 minute and 3650 days\. Checkpoints must outlive the lease \(the execution timeout plus one minute, 1 hour 1 minute\)/],
+    ['an empty namespace', { namespace: '', steps: [pass('A')] }, /namespace '' must be 1 to 200 characters long/],
+    ['negative coordinator concurrency', { coordinatorProvisionedConcurrency: -1, steps: [pass('A')] }, /coordinatorProvisionedConcurrency is -1/],
+  ])('%s', (_what, props, message) => {
+    expect(build(props)).toThrow(message);
+  });
+
+  test('a step name too long for the generated state names', () => {
+    const name = 'x'.repeat(70);
+    expect(build({ steps: [pass(name)] })).toThrow(new RegExp('step name \'x{70}\' is 70 characters long; the workflow also generates the state \'x{70}: checkpoint\', which exceeds the 80 characters .* at most 68 characters'));
+    const inBlock = 'y'.repeat(60);
+    expect(build({ steps: [pass('A', []), pass(inBlock, [])] })).toThrow(/generates the state 'y{60} \(resume\): checkpoint'.*at most 59 characters/);
+  });
+
+  test('a customer-managed table key is granted to the coordinator and the state machine', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    const table = new CheckpointTable(stack, 'Table', { encryptionKey: key });
+    new CheckpointedWorkflow(stack, 'Wf', { keyPath: '$.id', table, steps: [{ step: Step.lambda('A', fnIn(stack)) }] });
+    const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(policies.match(/kms:Decrypt/g)?.length).toBeGreaterThanOrEqual(2);
+  });
+});
