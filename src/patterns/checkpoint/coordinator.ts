@@ -21,7 +21,10 @@ export interface CoordinatorEvent {
   readonly input: unknown;
   /** `$$.Execution.Id`. */
   readonly executionId: string;
-  /** `$$.Execution.StartTime` (ISO 8601). */
+  /**
+   * `$$.Execution.StartTime` (ISO 8601).
+   * @default - the coordinator's clock
+   */
   readonly executionStartTime?: string;
   /** Table name. */
   readonly table: string;
