@@ -82,8 +82,9 @@ project.addTask('synth:examples', {
   env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
 });
 project.addTask('bench', {
-  description: 'Run the benchmarks in bench/ (prints figures, writes bench/results/*.json)',
+  description: 'Run the benchmarks in bench/ (prints figures, writes bench/results/*.json); `npx projen bench saga` runs the matching ones',
   exec: 'tsx bench/run-all.ts',
+  receiveArgs: true,
 });
 
 project.synth();

@@ -19,6 +19,7 @@ import { CheckpointedWorkflow, Step, WorkflowFunction } from '../src';
 import { LocalWorkflowRunner, TaskHandler } from '../src/testing';
 import { baselineMachine } from '../test/patterns/checkpoint/baseline';
 import { FakeClock, stepHandlers } from '../test/patterns/checkpoint/helpers';
+import { median } from './util';
 
 const REPEATS = 7;
 
@@ -64,10 +65,6 @@ function criticalPath(deps: Record<string, string[]>): number {
   return Math.max(...Object.keys(deps).map(finish));
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -25,20 +25,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { FanOutFanIn, FanOutMode, Step, WorkflowFunction } from '../src';
 import { LocalWorkflowRunner } from '../src/testing';
+import { median, round } from './util';
 
 const SIZES = [1_000, 10_000];
 const RUNS: Record<number, number> = { 1_000: 5, 10_000: 1 };
 const HISTORY_LIMIT = 25_000;
 const PAYLOAD_LIMIT = 256 * 1024;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-function round(n: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
 
 function newStack(id: string): Stack {
   return new Stack(new App(), id, { env: { account: '123456789012', region: 'us-east-1' } });

@@ -18,25 +18,15 @@ import { LocalWorkflowRunner } from '../src/testing';
 import { buildInterpreterMachine, clearInterpreterCache, interpreterModule, Json } from '../src/testing/interpreter';
 import { WorkflowModel } from '../src/testing/model';
 import { loadWorkflowSource } from '../src/testing/runner';
+import { median, ms, round } from './util';
 
 const CHAIN_LENGTH = 100;
 const MAP_ITEMS = 1000;
 const CHAIN_SECONDS = 6;
 const MAP_REPEATS = 5;
 
-function ms(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
-function round(n: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
 
 /** A 100-step chain of Lambda tasks, rendered as the workflow constructs render them. */
 function chainStack(id: string): sfn.StateMachine {

@@ -23,23 +23,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Saga, SequentialWorkflow, Step, WorkflowFunction } from '../src';
 import { Faults, LocalWorkflowRunner, TaskHandler } from '../src/testing';
+import { median, ms, round } from './util';
 
 const SIZES = [6, 20];
 const SYNTH_REPEATS = 9;
 const THROUGHPUT_RUNS = 100;
 const THROUGHPUT_ROUNDS = 3;
 
-function ms(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-function round(n: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
 
 const actionName = (i: number) => `Step ${i + 1}`;
 const compensationName = (i: number) => `Undo ${i + 1}`;

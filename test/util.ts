@@ -4,6 +4,22 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { WorkflowFunction, WorkflowFunctionProps } from '../src';
 
+/** The retrier every Lambda step renders by default (transient Lambda errors, 1 s x2 up to 30 s, full jitter). */
+export const DEFAULT_LAMBDA_RETRY = {
+  ErrorEquals: [
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+    'Lambda.TooManyRequestsException',
+    'Lambda.ClientExecutionTimeoutException',
+  ],
+  IntervalSeconds: 1,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+};
+
 /** A stack in a fresh app with a fixed environment. */
 export function newStack(id = 'TestStack'): Stack {
   const app = new App();

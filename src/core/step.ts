@@ -140,6 +140,12 @@ export interface StepBinding {
    * @default - none
    */
   readonly functions?: WorkflowFunction[];
+  /**
+   * Names of the further states the step rendered inside `state` (e.g. a status check), which the
+   * workflow reserves so that a clash with another step's name is reported clearly at synth time.
+   * @default - none
+   */
+  readonly auxiliaryStateNames?: string[];
 }
 
 /**

@@ -213,6 +213,9 @@ export abstract class Workflow extends Construct implements IWorkflow {
       this.renamedSteps[stateName] = step.name;
     }
     const binding = step.bind(scope, { ...options, workflowType: this.workflowType });
+    for (const name of binding.auxiliaryStateNames ?? []) {
+      this.claimStateName(name);
+    }
     for (const fn of binding.functions ?? []) {
       this.functions.push(fn);
     }

@@ -242,7 +242,7 @@ export class ChildWorkflowStep implements IWorkflowStep {
     applyRetryPolicy(scope, parallel, options.retry ?? this.options.retry, this.options.nonRetryableErrors,
       express ? transientSdkErrors('sfn') : TRANSIENT_START_EXECUTION_ERRORS);
     parallel.addStatements(...this.policyStatements(scope, express, sm));
-    return { state: parallel };
+    return { state: parallel, auxiliaryStateNames: Object.values(names) };
   }
 
   /** Refuses a child the parent cannot call synchronously. */

@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CheckpointTable, IWorkflowStep, SequentialWorkflow, Step, Workflow, WorkflowFunction, WorkflowType } from '../../src';
-import { aslOf, inlineFunction, logicalIdOf, newStack } from '../util';
+import { aslOf, DEFAULT_LAMBDA_RETRY, inlineFunction, logicalIdOf, newStack } from '../util';
 
 /** One synthesized workflow shared by the default-wiring assertions below. */
 function buildDefaultWorkflow(): { stack: Stack; template: Template } {
@@ -40,20 +40,7 @@ describe('defaults wired by Workflow + Step.lambda + WorkflowFunction', () => {
       Resource: `\${Ref:${aliasId}}`,
       ResultPath: '$.results.Reserve_funds',
       TimeoutSeconds: 35,
-      Retry: [{
-        ErrorEquals: [
-          'Lambda.ServiceException',
-          'Lambda.AWSLambdaException',
-          'Lambda.SdkClientException',
-          'Lambda.TooManyRequestsException',
-          'Lambda.ClientExecutionTimeoutException',
-        ],
-        IntervalSeconds: 1,
-        MaxAttempts: 3,
-        BackoffRate: 2,
-        MaxDelaySeconds: 30,
-        JitterStrategy: 'FULL',
-      }],
+      Retry: [DEFAULT_LAMBDA_RETRY],
       Next: 'Record',
     });
     expect(asl.States.Record.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:dynamodb:putItem');
@@ -310,6 +297,13 @@ describe('bad input fails at synth time with the construct, the value and the fi
   test('a step name used twice', () => {
     expect(() => new SequentialWorkflow(newStack(), 'Wf', { steps: [Step.pass('Same'), Step.pass('Same')] }))
       .toThrow(/\[TestStack\/Wf\] the name 'Same' is used by two steps/);
+  });
+
+  test('a step named like a state another step generates (a child workflow step\'s status check)', () => {
+    const stack = newStack();
+    const child = new SequentialWorkflow(stack, 'Child', { type: WorkflowType.EXPRESS, steps: [Step.pass('Inner')] });
+    expect(() => new SequentialWorkflow(stack, 'Wf', { steps: [Step.childWorkflow('Price', child), Step.pass('Price - run')] }))
+      .toThrow(/\[TestStack\/Wf\] the name 'Price - run' is used by two steps \(or a step and a generated state\)/);
   });
 
   test('an empty step list', () => {

@@ -12,22 +12,8 @@ import { JsonPath } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FanOutFanIn, FanOutFanInProps, FanOutItemSource, FanOutMode, IWorkflowStep, Step, StepBindOptions, StepBinding, WorkflowType } from '../../../src';
 import { LocalWorkflowRunner } from '../../../src/testing';
-import { aslOf, inlineFunction, logicalIdOf, newStack } from '../../util';
+import { aslOf, DEFAULT_LAMBDA_RETRY as LAMBDA_RETRY, inlineFunction, logicalIdOf, newStack } from '../../util';
 
-const LAMBDA_RETRY = {
-  ErrorEquals: [
-    'Lambda.ServiceException',
-    'Lambda.AWSLambdaException',
-    'Lambda.SdkClientException',
-    'Lambda.TooManyRequestsException',
-    'Lambda.ClientExecutionTimeoutException',
-  ],
-  IntervalSeconds: 1,
-  MaxAttempts: 3,
-  BackoffRate: 2,
-  MaxDelaySeconds: 30,
-  JitterStrategy: 'FULL',
-};
 
 /** A stack with a worker and an aggregate function, and a factory of fan-outs using them. */
 function fixture(id = 'TestStack') {
