@@ -291,6 +291,9 @@ export class LocalWorkflowRunner {
     const executionName = options.executionName ?? `exec-${++this.executionCounter}`;
     const session = new RunSession(this.model, this.dynamo, this.handlers, faults, this.clock);
     const top = await session.execute(this.machine, asJson(input), executionName, undefined);
+    // After a crash, tasks of other Parallel branches / Map iterations may still be in flight;
+    // wait for them so that what the run leaves in DynamoDB is settled when run() returns.
+    await session.settle();
     if (session.fatal) {
       throw session.fatal;
     }
@@ -459,7 +462,26 @@ class RunSession {
     }
   }
 
-  private async invokeTask(machine: MachineModel, spec: TaskSpec, input: Json, record: MutableRecord): Promise<Json> {
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  /** Resolves when no task of this run is in flight any more (their outcomes are ignored). */
+  async settle(): Promise<void> {
+    while (this.inflight.size > 0) {
+      await Promise.allSettled([...this.inflight]);
+    }
+  }
+
+  private invokeTask(machine: MachineModel, spec: TaskSpec, input: Json, record: MutableRecord): Promise<Json> {
+    const task = this.runTask(machine, spec, input, record);
+    this.inflight.add(task);
+    const done = (): void => {
+      this.inflight.delete(task);
+    };
+    task.then(done, done);
+    return task;
+  }
+
+  private async runTask(machine: MachineModel, spec: TaskSpec, input: Json, record: MutableRecord): Promise<Json> {
     if (this.stopped) {
       throw new StatesError('States.Runtime', 'LocalWorkflowRunner: the run was stopped');
     }
