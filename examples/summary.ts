@@ -57,7 +57,9 @@ for (const stack of stacks) {
   for (const [id, t] of tables) {
     console.log(`  table ${id}: ${t.Properties.BillingMode}, PITR ${t.Properties.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled ? 'on' : 'off'}, TTL ${t.Properties.TimeToLiveSpecification?.AttributeName ?? '-'}`);
   }
-  const metrics = alarms.map(([, a]) => a.Properties.MetricName ?? 'expression');
+  // a math-expression alarm is named after the metrics it combines (e.g. read + write throttles)
+  const metrics = alarms.map(([, a]) => a.Properties.MetricName
+    ?? (a.Properties.Metrics ?? []).map((m: any) => m.MetricStat?.Metric?.MetricName).filter(Boolean).join('+'));
   const counts = metrics.reduce<Record<string, number>>((acc, m) => ({ ...acc, [m]: (acc[m] ?? 0) + 1 }), {});
   console.log(`  alarms: ${alarms.length} (${Object.entries(counts).map(([m, c]) => `${m} x${c}`).join(', ')})`);
   console.log('');
