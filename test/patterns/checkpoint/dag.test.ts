@@ -1,22 +1,12 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { FakeClock, settle, stepCalls, stepHandlers } from './helpers';
+import { DIAMOND_CHAIN_FAN, FakeClock, settle, stepCalls, stepHandlers } from './helpers';
 import { CheckpointedWorkflow, Step, WorkflowType } from '../../../src';
 import { Faults, LocalWorkflowRunner } from '../../../src/testing';
 import { inlineFunction, newStack } from '../../util';
 
 // GIVEN an Express checkpointed DAG with a diamond (Ingest -> Resize -> Tag / Detect -> Merge), a chain
 // inside a branch (Resize -> Tag) and a parallel fan (Merge -> Fan1..Fan3 -> Publish)
-const DEPENDS: Record<string, string[]> = {
-  Ingest: [],
-  Resize: ['Ingest'],
-  Tag: ['Resize'],
-  Detect: ['Ingest'],
-  Merge: ['Tag', 'Detect'],
-  Fan1: ['Merge'],
-  Fan2: ['Merge'],
-  Fan3: ['Merge'],
-  Publish: ['Fan1', 'Fan2', 'Fan3'],
-};
+const DEPENDS = DIAMOND_CHAIN_FAN;
 const STEPS = Object.keys(DEPENDS);
 const stack = newStack();
 const fn = inlineFunction(stack, 'Fn');

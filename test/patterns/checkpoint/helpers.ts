@@ -75,3 +75,19 @@ export function countsOf(steps: readonly string[]): Record<string, number> {
 export async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
+
+/**
+ * The DAG the checkpoint tests share: a diamond (Ingest -> Resize -> Tag / Detect -> Merge), a
+ * chain inside a branch (Resize -> Tag) and a parallel fan (Merge -> Fan1..Fan3 -> Publish).
+ */
+export const DIAMOND_CHAIN_FAN: Record<string, string[]> = {
+  Ingest: [],
+  Resize: ['Ingest'],
+  Tag: ['Resize'],
+  Detect: ['Ingest'],
+  Merge: ['Tag', 'Detect'],
+  Fan1: ['Merge'],
+  Fan2: ['Merge'],
+  Fan3: ['Merge'],
+  Publish: ['Fan1', 'Fan2', 'Fan3'],
+};

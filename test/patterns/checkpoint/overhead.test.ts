@@ -1,5 +1,5 @@
 import { baselineMachine } from './baseline';
-import { FakeClock, stepHandlers } from './helpers';
+import { DIAMOND_CHAIN_FAN, FakeClock, stepHandlers } from './helpers';
 import { CheckpointedWorkflow, SequentialWorkflow, Step, WorkflowType } from '../../../src';
 import { LocalWorkflowRunner } from '../../../src/testing';
 import { inlineFunction, newStack } from '../../util';
@@ -8,17 +8,7 @@ import { inlineFunction, newStack } from '../../util';
 // and a DAG with a diamond, a chain in a branch and a fan of 3 (baseline: the same chain/Parallel
 // structure hand-written with aws-cdk-lib states)
 const SEQUENCE = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6'];
-const DAG: Record<string, string[]> = {
-  Ingest: [],
-  Resize: ['Ingest'],
-  Tag: ['Resize'],
-  Detect: ['Ingest'],
-  Merge: ['Tag', 'Detect'],
-  Fan1: ['Merge'],
-  Fan2: ['Merge'],
-  Fan3: ['Merge'],
-  Publish: ['Fan1', 'Fan2', 'Fan3'],
-};
+const DAG = DIAMOND_CHAIN_FAN;
 const stack = newStack();
 const fn = inlineFunction(stack, 'Fn');
 const seq = new CheckpointedWorkflow(stack, 'Seq', { keyPath: '$.id', steps: SEQUENCE.map((s) => ({ step: Step.lambda(s, fn) })) });
