@@ -336,6 +336,7 @@ class RunSession {
   crashedAfter?: string;
   fatal?: Error;
   private readonly aborts = new Set<() => void>();
+  private readonly inflight = new Set<Promise<unknown>>();
   private childCounter = 0;
 
   constructor(
@@ -461,8 +462,6 @@ class RunSession {
       }
     }
   }
-
-  private readonly inflight = new Set<Promise<unknown>>();
 
   /** Resolves when no task of this run is in flight any more (their outcomes are ignored). */
   async settle(): Promise<void> {
