@@ -94,7 +94,9 @@ export interface StepPlacement {
    */
   readonly stateName?: string;
   /**
-   * The request sent to the step (for Lambda: the event payload).
+   * The request sent to the step: the event of a Lambda step, the input of a child workflow step.
+   * Steps that define their own request against the state (AWS SDK calls, whose `parameters` read
+   * the state with JSONPath, and Pass steps) do not use it.
    * @default - the whole state input (`$`)
    */
   readonly payload?: sfn.TaskInput;
