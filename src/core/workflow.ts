@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
 import { workflowError } from './errors';
+import { STEP_NAMES_METADATA } from './metadata';
 import { IWorkflowStep, StepBinding, StepPlacement } from './step';
 import { WorkflowType } from './types';
 import { validateDurationRange, validateStateMachineName, validateStepName } from './validation';
@@ -13,12 +14,6 @@ import { CheckpointTable } from '../defaults/checkpoint-table';
 import { DEFAULTS } from '../defaults/constants';
 import { WorkflowAlarms, WorkflowAlarmsOptions } from '../defaults/workflow-alarms';
 import { WorkflowFunction } from '../defaults/workflow-function';
-
-/**
- * Template metadata key on a state machine listing the states rendered under another name than
- * their step's: `{ "<state name>": "<step name>" }`.
- */
-export const STEP_NAMES_METADATA = 'cdk-stateful-workflows:stepNames';
 
 /**
  * Logging of a workflow's state machine.

@@ -4,6 +4,7 @@
  */
 import { AnalysedDefinition, AslDefinition, analyseDefinition, forEachState } from './definition';
 import { CfnTemplate, TemplateResolver } from './template-resolver';
+import { STEP_NAMES_METADATA } from '../core/metadata';
 
 /** One `AWS::StepFunctions::StateMachine` of the template. */
 export interface MachineModel {
@@ -18,8 +19,6 @@ export interface MachineModel {
   readonly stepNames: ReadonlyMap<string, string>;
 }
 
-/** Template metadata written by the library's Workflow base (see STEP_NAMES_METADATA in src/core/workflow.ts). */
-const STEP_NAMES_METADATA = 'cdk-stateful-workflows:stepNames';
 
 /** One `AWS::DynamoDB::Table` (or `GlobalTable`) of the template, as a CreateTable request. */
 export interface TableModel {

@@ -24,8 +24,6 @@ import {
 import { MachineModel, WorkflowModel } from './model';
 import type { CfnTemplate } from './template-resolver';
 
-/** Template metadata key marking a function the library deploys itself (value: its role). */
-const LIBRARY_FUNCTION_ROLE_METADATA = 'cdk-stateful-workflows:role';
 import type {
   ExecutionRecord,
   MetricRecord,
@@ -35,6 +33,7 @@ import type {
   TaskHandler,
   TaskHandlerContext,
 } from './types';
+import { CHECKPOINT_COORDINATOR_ROLE, LIBRARY_FUNCTION_ROLE_METADATA } from '../core/metadata';
 import { coordinate, CoordinatorEvent } from '../patterns/checkpoint/coordinator';
 
 /**
@@ -539,7 +538,7 @@ class RunSession {
    */
   private builtinHandler(functionArn: string): TaskHandler | undefined {
     const role = this.model.functionMetadata(functionArn)?.[LIBRARY_FUNCTION_ROLE_METADATA];
-    if (role === 'checkpoint-coordinator') {
+    if (role === CHECKPOINT_COORDINATOR_ROLE) {
       const client = this.dynamo.client;
       return (event: CoordinatorEvent) => coordinate(event, {
         dynamodb: (action, params) => client.send(new (ddb as unknown as Record<string, new (p: unknown) => any>)[`${action}Command`](params)),

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { coordinatorInlineCode } from './coordinator';
 import { decompose, describeSeries, Element, leavesOf, ParallelElement, validateDependencies } from './dag';
 import { workflowError } from '../../core/errors';
+import { CHECKPOINT_COORDINATOR_ROLE, LIBRARY_FUNCTION_ROLE_METADATA } from '../../core/metadata';
 import { IWorkflowStep } from '../../core/step';
 import { MAX_NAME_LENGTH, stepResultKey, validateDurationRange, validateNonNegativeInteger } from '../../core/validation';
 import { Workflow, WorkflowProps } from '../../core/workflow';
@@ -237,7 +238,7 @@ export class CheckpointedWorkflow extends Workflow {
       description: `Checkpoint coordinator of ${this.node.path}: acquires the key lease and loads completed steps.`,
       provisionedConcurrency: props.coordinatorProvisionedConcurrency ?? 0,
     });
-    (this.coordinator.function.node.defaultChild as CfnResource).addMetadata('cdk-stateful-workflows:role', 'checkpoint-coordinator');
+    (this.coordinator.function.node.defaultChild as CfnResource).addMetadata(LIBRARY_FUNCTION_ROLE_METADATA, CHECKPOINT_COORDINATOR_ROLE);
     this.table.table.grant(this.coordinator.role, 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query');
     this.table.encryptionKey?.grantEncryptDecrypt(this.coordinator.role);
 
@@ -389,31 +390,28 @@ export class CheckpointedWorkflow extends Workflow {
     return n;
   }
 
-  /** A branch on a fresh run: the elements one after another, no checks. */
-  private renderFreshChain(series: Element[], graph: Graph, knownBefore: string[]): sfn.State {
+  /** Renders the elements of a series one after another (each knowing the results before it) and links them. */
+  private renderSeries(series: Element[], mode: Mode, graph: Graph, knownBefore: string[]): Rendered[] {
     let known = knownBefore;
     const rendered = series.map((element) => {
-      const r = this.renderElement(element, 'fresh', graph, known);
+      const r = this.renderElement(element, mode, graph, known);
       known = [...known, ...leavesOf(element)];
       return r;
     });
     rendered.forEach((r, i) => {
       if (i + 1 < rendered.length) r.end.next(rendered[i + 1].start);
     });
-    return rendered[0].start;
+    return rendered;
+  }
+
+  /** A branch on a fresh run: the elements one after another, no checks. */
+  private renderFreshChain(series: Element[], graph: Graph, knownBefore: string[]): sfn.State {
+    return this.renderSeries(series, 'fresh', graph, knownBefore)[0].start;
   }
 
   /** A branch on a resumed run: a Choice jumps to its first element not completed yet. */
   private renderResumeChain(series: Element[], graph: Graph, knownBefore: string[]): sfn.State {
-    let known = knownBefore;
-    const rendered = series.map((element) => {
-      const r = this.renderElement(element, 'resume', graph, known);
-      known = [...known, ...leavesOf(element)];
-      return r;
-    });
-    rendered.forEach((r, i) => {
-      if (i + 1 < rendered.length) r.end.next(rendered[i + 1].start);
-    });
+    const rendered = this.renderSeries(series, 'resume', graph, knownBefore);
     const choice = new sfn.Choice(this, this.claim(`Checkpoint: resume branch ${graph.id}`), {
       comment: `Branch starting with '${leavesOf(series[0])[0]}': jumps to its first element not completed yet.`,
     });
