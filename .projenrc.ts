@@ -18,13 +18,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
   minNodeVersion: '20.0.0',
 
   // Runtime client (CheckpointClient) talks to DynamoDB; jsii requires non-jsii deps to be bundled.
-  bundledDeps: ['@aws-sdk/client-dynamodb@^3.1162.0'],
+  // Runtime clients (CheckpointClient, WorkflowClient) and the CLI; jsii requires non-jsii deps to be bundled.
+  bundledDeps: ['@aws-sdk/client-dynamodb@^3.1162.0', '@aws-sdk/client-sfn@^3.1162.0', 'commander@^14.0.3'],
   devDeps: [
     // local proof (the `testing` entry point): optional for users, required for our tests
     'aws-local-stepfunctions@^3.0.0',
     'dynalite@^4.0.0',
+    's3rver@^3.7.1',
+    '@aws-sdk/client-s3@^3.1162.0',
     // policy checks
     'cdk-nag@^3.0.2',
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
     // examples app
     'aws-cdk@^2.1148.1', // the 3.0.0 on the registry is an old placeholder that cannot read current cloud assemblies
     'tsx@^4.23.0',
@@ -74,6 +78,9 @@ project.package.addField('exports', {
 project.package.addField('peerDependenciesMeta', {
   'aws-local-stepfunctions': { optional: true },
   'dynalite': { optional: true },
+  's3rver': { optional: true },
+  '@aws-sdk/client-s3': { optional: true },
+  'esbuild': { optional: true },
 });
 
 project.addTask('synth:examples', {
