@@ -71,9 +71,15 @@ project.addDevDeps('jest-util@^29');
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
   './testing': { types: './lib/testing/index.d.ts', default: './lib/testing/index.js' },
+  // handler-side helpers (payload references in S3, handler event types): used inside Lambda functions
+  './runtime': { types: './lib/runtime/index.d.ts', default: './lib/runtime/index.js' },
+  // application-side client (start by business key, status, result, stop, redrive, listStuck)
+  './client': { types: './lib/client/index.d.ts', default: './lib/client/index.js' },
   './.jsii': './.jsii',
   './package.json': './package.json',
 });
+// The command line: summary, diagram and run over a cdk.out.
+project.addBins({ 'cdk-stateful-workflows': 'lib/cli/main.js' });
 // The testing entry point needs these at test time only; users who never import it need neither.
 project.package.addField('peerDependenciesMeta', {
   'aws-local-stepfunctions': { optional: true },
