@@ -57,6 +57,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 60_000,
       // The local runner spins up dynalite per suite; keep workers bounded on 2-core machines.
       maxWorkers: 2,
+      // CDK_VALIDATION=false for every file but test/cfn-validation.test.ts (see test/setup-env.ts).
+      setupFiles: ['<rootDir>/test/setup-env.ts'],
     },
   },
 });
