@@ -1,0 +1,136 @@
+/**
+ * The apps the scale benchmark synthesizes: each pattern with N steps built with the library's
+ * defaults ("ours"), and the code a user would write without the library ("hand-written"): plain
+ * aws-cdk-lib with, per Lambda, a Function, its Role + Policy (from grants) and a LogGroup, and no
+ * alias, provisioned concurrency or alarms — what the library replaces, not a replica of its defaults.
+ */
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+export const PATTERNS = ['saga', 'checkpoint', 'hybrid', 'sequential', 'fan-out'] as const;
+export type Pattern = typeof PATTERNS[number];
+export type Impl = 'ours' | 'hand-written';
+
+export const ENV = { account: '123456789012', region: 'us-east-1' };
+export const CODE = 'exports.handler = async (e) => e;';
+
+export const actionName = (i: number): string => `Step ${i + 1}`;
+export const undoName = (i: number): string => `Undo ${i + 1}`;
+
+/** The function a user writes by hand: Function + Role (+ Policy from the grant) + LogGroup. */
+function plainFn(scope: Construct, id: string): lambda.Function {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.RETAIN });
+  const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  logGroup.grantWrite(role);
+  return new lambda.Function(scope, id, {
+    code: lambda.Code.fromInline(CODE),
+    handler: 'index.handler',
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 512,
+    timeout: Duration.seconds(30),
+    logGroup,
+    role,
+  });
+}
+
+function invoke(scope: Construct, name: string, fn: lambda.IFunction, resultPath = `$.results.s${name.replace(/\W/g, '')}`): tasks.LambdaInvoke {
+  return new tasks.LambdaInvoke(scope, name, { lambdaFunction: fn, payloadResponseOnly: true, resultPath });
+}
+
+function chainOf(states: sfn.INextable[]): sfn.Chain {
+  let chain = sfn.Chain.start(states[0] as unknown as sfn.IChainable);
+  for (const s of states.slice(1)) chain = chain.next(s as unknown as sfn.IChainable);
+  return chain;
+}
+
+export function handWritten(stack: Stack, pattern: Pattern, n: number): void {
+  const machine = (id: string, chain: sfn.IChainable, type = sfn.StateMachineType.STANDARD) =>
+    new sfn.StateMachine(stack, id, { definitionBody: sfn.DefinitionBody.fromChainable(chain), stateMachineType: type });
+  switch (pattern) {
+    case 'saga': {
+      // One shared reverse chain of compensations: step i's Catch enters "Undo i-1" (or fails at once).
+      const fail = new sfn.Fail(stack, 'Saga failed', { error: 'SagaFailed' });
+      // Every step has a compensation function, as in the library's app; the last one's can never run
+      // (nothing fails after the last step), so it gets no state.
+      const undoFns = Array.from({ length: n }, (_, i) => plainFn(stack, `Undo${i}`));
+      const undos = undoFns.slice(0, n - 1).map((fn, i) => invoke(stack, undoName(i), fn, sfn.JsonPath.DISCARD));
+      for (let i = undos.length - 1; i > 0; i--) undos[i].next(undos[i - 1]);
+      if (undos.length > 0) undos[0].next(fail);
+      const actions = Array.from({ length: n }, (_, i) => {
+        const task = invoke(stack, actionName(i), plainFn(stack, `Act${i}`));
+        task.addCatch(i === 0 ? fail : undos[i - 1], { resultPath: '$.error' });
+        return task;
+      });
+      machine('Saga', chainOf(actions));
+      return;
+    }
+    case 'checkpoint': {
+      // Per step: read the checkpoint, skip when done, else run and write it (what one writes by hand).
+      const table = new dynamodb.Table(stack, 'Checkpoints', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      });
+      const succeed = new sfn.Succeed(stack, 'Done');
+      let next: sfn.IChainable = succeed;
+      for (let i = n - 1; i >= 0; i--) {
+        const key = { pk: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.jobId')), sk: tasks.DynamoAttributeValue.fromString(`step${i}`) };
+        const get = new tasks.DynamoGetItem(stack, `Get ${i}`, { table, key, resultPath: `$.cp${i}` });
+        const run = invoke(stack, actionName(i), plainFn(stack, `Fn${i}`));
+        const put = new tasks.DynamoPutItem(stack, `Put ${i}`, {
+          table,
+          item: { ...key, done: tasks.DynamoAttributeValue.fromBoolean(true) },
+          resultPath: sfn.JsonPath.DISCARD,
+        });
+        const choice = new sfn.Choice(stack, `Done ${i}?`)
+          .when(sfn.Condition.isPresent(`$.cp${i}.Item`), next)
+          .otherwise(run.next(put).next(next));
+        next = get.next(choice);
+      }
+      machine('Checkpointed', next);
+      return;
+    }
+    case 'hybrid': {
+      const inner = Array.from({ length: n - 2 }, (_, i) => invoke(stack, actionName(i + 1), plainFn(stack, `Fn${i + 1}`)));
+      const child = machine('Child', chainOf(inner), sfn.StateMachineType.EXPRESS);
+      const runChild = new tasks.StepFunctionsStartExecution(stack, 'Run express steps', {
+        stateMachine: child,
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        input: sfn.TaskInput.fromJsonPathAt('$'),
+        resultSelector: { 'output.$': '$.Output' },
+        resultPath: '$.express',
+      });
+      machine('Parent', chainOf([
+        invoke(stack, actionName(0), plainFn(stack, 'Fn0')),
+        runChild,
+        invoke(stack, actionName(n - 1), plainFn(stack, `Fn${n - 1}`)),
+      ]));
+      return;
+    }
+    case 'sequential':
+      machine('Sequential', chainOf(Array.from({ length: n }, (_, i) => invoke(stack, actionName(i), plainFn(stack, `Fn${i}`)))));
+      return;
+    case 'fan-out': {
+      const map = new sfn.Map(stack, 'Process items', { itemsPath: '$.items', maxConcurrency: 50, resultPath: '$.results' });
+      map.itemProcessor(new tasks.LambdaInvoke(stack, 'Process item', { lambdaFunction: plainFn(stack, 'Item'), payloadResponseOnly: true }));
+      machine('FanOut', map.next(invoke(stack, 'Aggregate', plainFn(stack, 'AggregateFn'), '$')));
+      return;
+    }
+  }
+}
+
+/** A fresh app with one stack holding `pattern` at size `n`, built either way. */
+export function buildApp(pattern: Pattern, impl: Impl, n: number, props: { context?: Record<string, unknown> } = {}): { app: App; stack: Stack } {
+  const app = new App({ context: props.context });
+  const stack = new Stack(app, `${pattern}-${impl}-${n}`.replace(/[^A-Za-z0-9-]/g, ''), { env: ENV });
+  // The library is loaded only for "ours": the hand-written process never pays for it.
+  if (impl === 'ours') require('./ours').build(stack, pattern, n); else handWritten(stack, pattern, n);
+  return { app, stack };
+}
