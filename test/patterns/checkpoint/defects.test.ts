@@ -305,3 +305,66 @@ describe('defect 4: a redriven run cannot run beside another execution of its ke
     expect(redriven.status).toBe('SUCCEEDED');
   });
 });
+
+describe('defect 3: bounded state, and every failure ASL can catch releases the lease', () => {
+  // GIVEN a sequence whose first step returns ~100 KB of which later steps need one field, a second
+  // step whose result nobody needs, and a third that reads what was kept
+  const stack = newStack();
+  const fn = inlineFunction(stack, 'Fn');
+  const workflow = new CheckpointedWorkflow(stack, 'Seq', {
+    keyPath: '$.id',
+    steps: [
+      { step: Step.lambda('Fetch', fn), resultSelector: { 'docId.$': '$.docId' } },
+      { step: Step.lambda('Render', fn), discardResult: true },
+      { step: Step.lambda('Publish', fn) },
+    ],
+  });
+  const clock = new Clock();
+  const sizes: Record<string, number> = {};
+  let runner: LocalWorkflowRunner;
+  beforeAll(async () => {
+    runner = await LocalWorkflowRunner.create(workflow, {
+      clock: () => new Date(clock.nowMs),
+      handlers: countingHandlers(workflow, () => ({}), (step, event) => {
+        sizes[step] = Math.max(sizes[step] ?? 0, JSON.stringify(event).length);
+        if (step === 'Fetch') return { docId: 'd-1', body: 'x'.repeat(100_000) };
+        if (step === 'Render') return { pdf: 'y'.repeat(100_000) };
+        return { published: event.results.Fetch.docId };
+      }),
+    });
+  });
+  afterAll(async () => runner.close());
+
+  test('only the selected part is kept in the state and in the checkpoint; a discarded result is stored as { discarded: true }', async () => {
+    const r = await runner.run({ id: 'small' });
+    expect(r.status).toBe('SUCCEEDED');
+    expect((r.output as any).results).toEqual({ Fetch: { docId: 'd-1' }, Render: { discarded: true }, Publish: { published: 'd-1' } });
+    expect(Math.max(...Object.values(sizes))).toBeLessThan(1_000);
+    // a resumed run gets the same (small) results from the checkpoints
+    const again = await runner.run({ id: 'small' });
+    expect(stepCalls(workflow, again)).toEqual({});
+    expect((again.output as any).results).toEqual((r.output as any).results);
+  });
+
+  test('the final lease release failing beyond its retries still releases through the failure path: the key is not left locked', async () => {
+    // WHEN the release at the end is throttled beyond its 3 retries
+    const r = await runner.run({ id: 'release' }, { faults: { 'Checkpoint: done': Faults.fail('DynamoDb.ProvisionedThroughputExceededException', { times: 4 }) } });
+
+    // THEN the execution fails with that error, after releasing the lease
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toBe('DynamoDb.ProvisionedThroughputExceededException');
+    expect(r.statesEntered.slice(-2)).toEqual(['Checkpoint: release after failure', 'Checkpoint: failed']);
+    const rerun = await runner.run({ id: 'release' });
+    expect(rerun.status).toBe('SUCCEEDED');
+    expect(stepCalls(workflow, rerun)).toEqual({});
+  });
+
+  test('discardResult and resultSelector together are refused', () => {
+    const s2 = newStack();
+    const f2 = inlineFunction(s2, 'Fn');
+    expect(() => new CheckpointedWorkflow(s2, 'Wf', {
+      keyPath: '$.id',
+      steps: [{ step: Step.lambda('A', f2), discardResult: true, resultSelector: { 'a.$': '$.a' } }],
+    })).toThrow(/\[TestStack\/Wf\] step 'A' sets both discardResult and resultSelector/);
+  });
+});
