@@ -361,14 +361,16 @@ export class CheckpointedWorkflow extends Workflow {
   /**
    * A failed Parallel branch does not fail the Parallel (which would stop its siblings before they
    * checkpoint their finished work): it settles. Every step of the branch gets, as its result, a
-   * mark holding the caught error; the branch ends normally; the Choice after the Parallel finds the
+   * failure mark (the first one holding the caught error); the branch ends normally; the Choice after the Parallel finds the
    * first marked branch and re-raises its error with the original name and cause.
    */
   private buildBranchFailure(graph: Graph): sfn.State {
+    // the error once (on the branch's first step, which the Choice after the Parallel reads), a
+    // flag on the others: a cause can be 32 KB, and the state must stay under 256 KiB
     const marks: { [key: string]: any } = {};
-    for (const leaf of graph.leaves) {
-      marks[leaf] = { [`${BRANCH_FAILURE_MARK}.$`]: '$.checkpointError' };
-    }
+    graph.leaves.forEach((leaf, i) => {
+      marks[leaf] = i === 0 ? { [`${BRANCH_FAILURE_MARK}.$`]: '$.checkpointError' } : { [BRANCH_FAILURE_MARK]: true };
+    });
     const mark = new sfn.Pass(this, this.claim(`Checkpoint: branch ${graph.id} failed`), {
       comment: 'Marks every step of this branch with the caught error, so that the siblings can finish and the error is re-raised after the Parallel.',
       parameters: marks,
