@@ -217,7 +217,8 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
 
   const state: Record<string, unknown> = Object.assign({}, input);
   state.results = results;
-  state.checkpoint = { key, partitionKey: pk, generation, expiresAt: String(expiresAt), leaseUntil: leaseUntilIso, resuming: Object.keys(done).length > 0, done };
+  const resuming = Object.keys(done).length > 0;
+  state.checkpoint = { key, partitionKey: pk, generation, expiresAt: String(expiresAt), leaseUntil: leaseUntilIso, resuming, done };
   return state;
 }
 

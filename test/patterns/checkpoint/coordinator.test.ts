@@ -171,14 +171,21 @@ describe('the coordinator', () => {
     const steps = (event('own', 'e1') as any).steps as string[];
     for (const step of steps) {
       expect(await item(`step#${step}`)).toEqual({
-        pk: { S: 'ns#own' }, sk: { S: `step#${step}` },
-        leaseOwner: { S: 'e1' }, leaseExpiresAt: { S: '2030-01-01T00:01:00.000Z' }, generation: { S: 'e1' }, expiresAt: { N: String(NOW / 1000 + 1000) },
+        pk: { S: 'ns#own' },
+        sk: { S: `step#${step}` },
+        leaseOwner: { S: 'e1' },
+        leaseExpiresAt: { S: '2030-01-01T00:01:00.000Z' },
+        generation: { S: 'e1' },
+        expiresAt: { N: String(NOW / 1000 + 1000) },
       });
     }
     // the first step completes (as the state machine's checkpoint write would store it)
     await client.send(new ddb.UpdateItemCommand({
-      TableName: TABLE, Key: { pk: { S: 'ns#own' }, sk: { S: `step#${steps[0]}` } },
-      UpdateExpression: 'SET #r = :r, executionId = :e', ExpressionAttributeNames: { '#r': 'result' }, ExpressionAttributeValues: { ':r': { S: '{"v":1}' }, ':e': { S: 'e1' } },
+      TableName: TABLE,
+      Key: { pk: { S: 'ns#own' }, sk: { S: `step#${steps[0]}` } },
+      UpdateExpression: 'SET #r = :r, executionId = :e',
+      ExpressionAttributeNames: { '#r': 'result' },
+      ExpressionAttributeValues: { ':r': { S: '{"v":1}' }, ':e': { S: 'e1' } },
     }));
 
     // WHEN a later run comes 900 s later (before the key's TTL of 1000 s): resumes, takes every item, refreshes every TTL

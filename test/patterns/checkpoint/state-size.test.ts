@@ -23,7 +23,9 @@ import { Faults, LocalWorkflowRunner, TaskHandler } from '../../../src/testing';
  */
 const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 
-function measuring(sizes: Record<string, number>, handlers: Record<string, (e: any) => unknown>, stateOf: (e: any) => unknown): Record<string, TaskHandler> {
+type Handlers = Record<string, (e: any) => unknown>;
+
+function measuring(sizes: Record<string, number>, handlers: Handlers, stateOf: (e: any) => unknown): Record<string, TaskHandler> {
   return Object.fromEntries(Object.entries(handlers).map(([name, fn]) => [name, async (e: any) => {
     sizes[name] = Math.max(sizes[name] ?? 0, bytes(stateOf(e)));
     return fn(e);
@@ -41,8 +43,13 @@ describe('largest state per step (example workflows)', () => {
     const sizes: Record<string, number> = {};
     const runner = await LocalWorkflowRunner.create(saga, {
       handlers: measuring(sizes, {
-        'Reserve funds': reserveFunds, 'Ship item': shipItem, 'Update inventory': updateInventory, 'Send confirmation': sendConfirmation,
-        'Release funds': releaseFunds, 'Cancel shipment': cancelShipment, 'Restock': restock,
+        'Reserve funds': reserveFunds,
+        'Ship item': shipItem,
+        'Update inventory': updateInventory,
+        'Send confirmation': sendConfirmation,
+        'Release funds': releaseFunds,
+        'Cancel shipment': cancelShipment,
+        'Restock': restock,
       } as any, (e) => e.input),
     });
     try {
