@@ -87,9 +87,10 @@ export interface CheckpointedWorkflowProps extends WorkflowProps {
    */
   readonly table?: CheckpointTable;
   /**
-   * How long checkpoints are kept (DynamoDB TTL, counted from the run that wrote them). Must be
-   * longer than the lease (the execution timeout plus one minute). Expired checkpoints are ignored
-   * even before DynamoDB deletes them.
+   * How long checkpoints are kept (DynamoDB TTL), counted from the key's last execution start:
+   * every execution refreshes the TTL of all the key's items, so a key's checkpoints expire
+   * together, and a key whose checkpoints expired starts afresh (even before DynamoDB deletes
+   * them). Must be longer than the lease (the execution timeout plus one minute).
    * @default Duration.days(30)
    */
   readonly checkpointTtl?: Duration;

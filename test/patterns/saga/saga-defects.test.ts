@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Saga, Step } from '../../../src';
 import { Faults, LocalWorkflowRunner } from '../../../src/testing';
 import { aslOf, DEFAULT_LAMBDA_RETRY, inlineFunction, newStack } from '../../util';
@@ -126,5 +127,19 @@ describe('defect 3: per-step result selection keeps the saga state bounded', () 
     expect(() => new Saga(s2, 'Saga', {
       steps: [{ action: Step.lambda('A', f2), compensation: Step.lambda('U', f2), discardResult: true, resultSelector: { 'a.$': '$.a' } }, { action: Step.lambda('B', f2) }],
     })).toThrow(/\[TestStack\/Saga\] steps\[0\] \('A'\) sets both discardResult and resultSelector/);
+  });
+});
+
+describe('the backslash ban on saga step names (issue 11)', () => {
+  test('AWS accepts an escaped backslash in an intrinsic string; the local interpreter still rejects it, so the ban stays (lift it when this test fails)', async () => {
+    // GIVEN the idempotency-key intrinsic the saga would render for a step named 'a\b'
+    const stack = newStack();
+    const pass = new sfn.Pass(stack, 'P', { parameters: { 'key.$': "States.Format('{}:a\\\\b', $$.Execution.Name)" } });
+    const machine = new sfn.StateMachine(stack, 'M', { definitionBody: sfn.DefinitionBody.fromChainable(pass) });
+    expect(aslOf(Template.fromStack(stack)).States.P.Parameters['key.$']).toBe("States.Format('{}:a\\\\b', $$.Execution.Name)");
+
+    // WHEN / THEN
+    await expect(LocalWorkflowRunner.create(machine)).rejects.toThrow(/asl_payload_template/);
+    expect(() => Saga.idempotencyKey('a\\b')).toThrow(/contains a backslash/);
   });
 });
