@@ -163,7 +163,14 @@ const TOO_LARGE_CAUSE = 'A step result is too large for its checkpoint item (Dyn
  * a conditional write; a second execution of the same key fails fast with `Checkpoint.KeyLocked`
  * without running any step. The lease is released when the execution ends (success or caught
  * failure) and expires one minute after the execution timeout, so a killed execution never
- * blocks its key for longer.
+ * blocks its key for longer. Every checkpoint write checks that this execution still owns the key
+ * and that its lease has not ended, so a redriven execution whose lease expired, or whose key
+ * another execution took, stops at its first checkpoint write (`Checkpoint.Conflict`).
+ *
+ * A failing step inside a parallel block does not stop its siblings: the block settles (every
+ * branch finishes and checkpoints), then the first failing branch's error is re-raised with its
+ * original name and cause. Limits (256 KiB state, uncatchable failures): see
+ * docs/guarantees-checkpoint-saga.md.
  */
 export class CheckpointedWorkflow extends Workflow {
   /** The checkpoint table. */
