@@ -75,4 +75,35 @@ describe('CheckpointedWorkflow as a user tests it (no internal imports)', () => 
       await clocked.close();
     }
   });
+
+  test('the OCR step fails while the thumbnail is still being generated: the thumbnail is kept, the rerun repeats only the failed OCR', async () => {
+    const key = 'uploads/receipt-12.png';
+    let ocrDown = true;
+    const slow = await LocalWorkflowRunner.create(workflow, {
+      handlers: {
+        'Generate thumbnail': counted('Generate thumbnail', async (e) => {
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          return thumbnail(e);
+        }),
+        'Run OCR': counted('Run OCR', async (e) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          if (ocrDown) throw Object.assign(new Error('provider unavailable'), { name: 'OcrProviderDown' });
+          return ocr(e);
+        }),
+        'Send notification': counted('Send notification', notify),
+      },
+    });
+    try {
+      for (const k of Object.keys(calls)) delete calls[k];
+      const failed = await slow.run({ imageKey: key });
+      expect(failed.status).toBe('FAILED');
+      expect(failed.error).toBe('OcrProviderDown');
+      ocrDown = false;
+      const rerun = await slow.run({ imageKey: key });
+      expect(rerun.status).toBe('SUCCEEDED');
+      expect(calls).toEqual({ 'Generate thumbnail': 1, 'Run OCR': 2, 'Send notification': 1 });
+    } finally {
+      await slow.close();
+    }
+  });
 });

@@ -1,14 +1,13 @@
-import {
-  AttributeValue,
-  BatchWriteItemCommand,
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  QueryCommand,
-  QueryCommandOutput,
-  UpdateItemCommand,
-  WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+// Types only: the SDK is loaded on first use (see `sdk()`), so that importing the library (e.g. at
+// synth time) loads no AWS SDK.
+import type { AttributeValue, DynamoDBClient, QueryCommandOutput, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { stepResultKey } from '../../core/validation';
+
+/** The DynamoDB client module, required on first use. */
+function sdk(): typeof import('@aws-sdk/client-dynamodb') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@aws-sdk/client-dynamodb');
+}
 
 /** Sort key of the per-key lease item. */
 const LEASE_SORT_KEY = '#lease';
@@ -143,6 +142,18 @@ export interface CheckpointResetOptions {
 }
 
 /**
+ * Options of `CheckpointClient.unlock`.
+ */
+export interface CheckpointUnlockOptions {
+  /**
+   * Release the lease only if this execution (`$$.Execution.Id`, the execution ARN) holds it, so
+   * that a lease taken meanwhile by a live execution is never broken by mistake.
+   * @default - release whichever execution holds the lease
+   */
+  readonly owner?: string;
+}
+
+/**
  * Reads and resets the checkpoints of a `CheckpointedWorkflow` at runtime (in a Lambda function,
  * a script, an admin API), with the AWS SDK for JavaScript v3.
  *
@@ -160,7 +171,8 @@ export class CheckpointClient {
   private readonly pkName: string;
   private readonly skName: string;
   private readonly ttlName: string;
-  private readonly client: DynamoDBClient;
+  private readonly clientConfig: { region?: string; endpoint?: string; credentials?: CheckpointClientCredentials };
+  private clientInstance?: DynamoDBClient;
 
   public constructor(props: CheckpointClientProps) {
     if (!props.tableName) {
@@ -178,11 +190,13 @@ export class CheckpointClient {
     this.pkName = props.partitionKeyName ?? 'pk';
     this.skName = props.sortKeyName ?? 'sk';
     this.ttlName = props.timeToLiveAttribute ?? 'expiresAt';
-    this.client = new DynamoDBClient({
-      region: props.region,
-      endpoint: props.endpoint,
-      credentials: props.credentials,
-    });
+    this.clientConfig = { region: props.region, endpoint: props.endpoint, credentials: props.credentials };
+  }
+
+  /** The DynamoDB client, created (and the SDK loaded) on first use. */
+  private get client(): DynamoDBClient {
+    this.clientInstance ??= new (sdk().DynamoDBClient)(this.clientConfig);
+    return this.clientInstance;
   }
 
   /**
@@ -194,12 +208,15 @@ export class CheckpointClient {
     const items = await this.items(key);
     const now = Math.floor(Date.now() / 1000);
     const lease = items.find((i) => i[this.skName]?.S === LEASE_SORT_KEY);
+    // a key's checkpoints expire together with its generation (lease) item
+    const generationAlive = lease !== undefined && Number(lease[this.ttlName]?.N ?? '0') > now;
     const generation = lease?.generation?.S;
     const byKey = new Map<string, Record<string, AttributeValue>>();
     for (const item of items) {
       const sk = item[this.skName]?.S ?? '';
-      if (!sk.startsWith(STEP_SORT_KEY_PREFIX) || generation === undefined || item.generation?.S !== generation) continue;
-      if (Number(item[this.ttlName]?.N ?? '0') <= now) continue;
+      if (!sk.startsWith(STEP_SORT_KEY_PREFIX) || !generationAlive || generation === undefined || item.generation?.S !== generation) continue;
+      // placeholders (a step item the running execution owns but has not completed) hold no result
+      if (item.result?.S === undefined || Number(item[this.ttlName]?.N ?? '0') <= now) continue;
       byKey.set(sk.slice(STEP_SORT_KEY_PREFIX.length), item);
     }
     const completed: CompletedStep[] = [];
@@ -259,7 +276,7 @@ export class CheckpointClient {
         if (attempt > 0) {
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
         }
-        const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+        const out = await this.client.send(new (sdk().BatchWriteItemCommand)({ RequestItems: { [this.tableName]: pending } }));
         pending = out.UnprocessedItems?.[this.tableName] ?? [];
       }
     }
@@ -268,22 +285,32 @@ export class CheckpointClient {
 
   /**
    * Releases the lease of `key` held by an execution that is known to be dead (stopped, or lost),
-   * so that a rerun can start before the lease expires. Checkpoints are kept. Returns whether a
-   * lease was released.
+   * so that a rerun can start before the lease expires. With `owner`, only that execution's lease
+   * is released (a lease another execution took meanwhile stays). Checkpoints are kept. Returns
+   * whether a lease was released.
    */
-  public async unlock(key: string): Promise<boolean> {
+  public async unlock(key: string, options: CheckpointUnlockOptions = {}): Promise<boolean> {
+    const owner = options.owner;
+    if (owner !== undefined && (typeof owner !== 'string' || owner.length === 0)) {
+      throw new Error(`CheckpointClient.unlock: owner ${JSON.stringify(owner)} must be the execution ARN ($$.Execution.Id) that holds the lease, or omitted.`);
+    }
     try {
-      await this.client.send(new UpdateItemCommand({
+      await this.client.send(new (sdk().UpdateItemCommand)({
         TableName: this.tableName,
         Key: { [this.pkName]: { S: this.partitionKey(key) }, [this.skName]: { S: LEASE_SORT_KEY } },
-        UpdateExpression: 'REMOVE #owner SET #until = :zero, #lastExec = :owner, #lastStatus = :unlocked',
-        ConditionExpression: 'attribute_exists(#owner)',
+        UpdateExpression: 'REMOVE #owner SET #until = :zero, #lastExec = :unlockedBy, #lastStatus = :unlocked',
+        ConditionExpression: owner === undefined ? 'attribute_exists(#owner)' : '#owner = :owner',
         ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil', '#lastExec': 'lastExecutionId', '#lastStatus': 'lastStatus' },
-        ExpressionAttributeValues: { ':zero': { N: '0' }, ':unlocked': { S: 'UNLOCKED' }, ':owner': { S: 'unlocked by CheckpointClient' } },
+        ExpressionAttributeValues: {
+          ':zero': { N: '0' },
+          ':unlocked': { S: 'UNLOCKED' },
+          ':unlockedBy': { S: owner ?? 'unlocked by CheckpointClient' },
+          ...(owner === undefined ? {} : { ':owner': { S: owner } }),
+        },
       }));
       return true;
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') {
+      if ((e as Error).name === 'ConditionalCheckFailedException') {
         return false;
       }
       throw e;
@@ -292,7 +319,8 @@ export class CheckpointClient {
 
   /** Releases the client's connections. */
   public destroy(): void {
-    this.client.destroy();
+    this.clientInstance?.destroy();
+    this.clientInstance = undefined;
   }
 
   private partitionKey(key: string): string {
@@ -306,7 +334,7 @@ export class CheckpointClient {
     const items: Array<Record<string, AttributeValue>> = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const page: QueryCommandOutput = await this.client.send(new QueryCommand({
+      const page: QueryCommandOutput = await this.client.send(new (sdk().QueryCommand)({
         TableName: this.tableName,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': this.pkName },

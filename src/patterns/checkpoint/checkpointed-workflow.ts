@@ -1,4 +1,5 @@
 import { Annotations, CfnResource, Duration, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -24,6 +25,8 @@ const STEP_SORT_KEY_PREFIX = 'step#';
 const LEASE_MARGIN = Duration.minutes(1);
 /** What a skipped conditional step records as its result. */
 const SKIPPED_RESULT = { skipped: true };
+/** What a step with `discardResult` keeps as its result. */
+const DISCARDED_RESULT = { discarded: true };
 /** Input paths (`$.a.b`) the key may be read from. */
 const KEY_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_-]*)+$/;
 /** Input field names allowed for the restart flag. */
@@ -49,6 +52,21 @@ export interface CheckpointedStep {
    * @default - the step always runs
    */
   readonly condition?: sfn.Condition;
+  /**
+   * Reshapes the step's raw result before it is stored in the state and in its checkpoint
+   * (`ResultSelector`), so that only what later steps need travels: e.g.
+   * `{ 'bucket.$': '$.Bucket', 'key.$': '$.Key' }`. Step Functions fails an execution whose state
+   * exceeds 256 KiB with `States.DataLimitExceeded`, which no Catch can handle (the key then stays
+   * locked until its lease expires).
+   * @default - the whole result is kept
+   */
+  readonly resultSelector?: { [key: string]: any };
+  /**
+   * Keep nothing of the step's result: the state and the checkpoint store `{ "discarded": true }`.
+   * For steps whose result no later step needs.
+   * @default false
+   */
+  readonly discardResult?: boolean;
 }
 
 /**
@@ -69,9 +87,10 @@ export interface CheckpointedWorkflowProps extends WorkflowProps {
    */
   readonly table?: CheckpointTable;
   /**
-   * How long checkpoints are kept (DynamoDB TTL, counted from the run that wrote them). Must be
-   * longer than the lease (the execution timeout plus one minute). Expired checkpoints are ignored
-   * even before DynamoDB deletes them.
+   * How long checkpoints are kept (DynamoDB TTL), counted from the key's last execution start:
+   * every execution refreshes the TTL of all the key's items, so a key's checkpoints expire
+   * together, and a key whose checkpoints expired starts afresh (even before DynamoDB deletes
+   * them). Must be longer than the lease (the execution timeout plus one minute).
    * @default Duration.days(30)
    */
   readonly checkpointTtl?: Duration;
@@ -98,22 +117,34 @@ export interface CheckpointedWorkflowProps extends WorkflowProps {
 /** Rendering mode: fresh (no checks, the happy path) or resuming (skips completed steps). */
 type Mode = 'fresh' | 'resume';
 
-/** The states of one rendered element: where it starts and the state to chain after it. */
+/** The states of one rendered element: where it starts, and how to chain the state after it. */
 interface Rendered {
   readonly start: sfn.State;
-  readonly end: sfn.INextable;
+  /** Chains `next` after the element; `undefined` ends the branch the element is the last of. */
+  then(next: sfn.State | undefined): void;
 }
 
 /** A state graph (the top one, or a Parallel branch) and its lazily created failure states. */
 interface Graph {
   readonly top: boolean;
   readonly id: number;
+  /** Result keys of every step of the branch (empty for the top graph). */
+  readonly leaves: string[];
   conflict?: sfn.State;
   tooLarge?: sfn.State;
+  /** Branch only: settles the branch after a failure (see `buildBranchFailure`). */
+  failed?: sfn.State;
+  /** Branch only: the branch's terminal state, when its last element needs one. */
+  done?: sfn.State;
 }
 
+/** The key a failed branch marks each of its steps' results with (the caught error). */
+const BRANCH_FAILURE_MARK = '__checkpointFailure';
+
 const CONFLICT_ERROR = 'Checkpoint.Conflict';
-const CONFLICT_CAUSE = 'Another execution already checkpointed this step for the same key and generation while this one held no valid lease (the lease expired or was released by hand). The step result of this execution was not stored.';
+const CONFLICT_CAUSE = 'The checkpoint write was refused: this execution no longer holds the key\'s lease (the lease expired, e.g. a redriven execution, ' +
+  'or another execution took the key), or another execution already checkpointed this step. The step may have run, but its result was not stored and no later step runs. ' +
+  'Redriving a checkpointed execution is only safe while its lease lasts; otherwise start a new execution with the same key: it resumes from the checkpoints.';
 const TOO_LARGE_ERROR = 'Checkpoint.ResultTooLarge';
 const TOO_LARGE_CAUSE = 'A step result is too large for its checkpoint item (DynamoDB items hold at most 400 KB; Step Functions payloads 256 KB). Return a reference to the data (for example an S3 key) instead of the data.';
 
@@ -132,7 +163,14 @@ const TOO_LARGE_CAUSE = 'A step result is too large for its checkpoint item (Dyn
  * a conditional write; a second execution of the same key fails fast with `Checkpoint.KeyLocked`
  * without running any step. The lease is released when the execution ends (success or caught
  * failure) and expires one minute after the execution timeout, so a killed execution never
- * blocks its key for longer.
+ * blocks its key for longer. Every checkpoint write checks that this execution still owns the key
+ * and that its lease has not ended, so a redriven execution whose lease expired, or whose key
+ * another execution took, stops at its first checkpoint write (`Checkpoint.Conflict`).
+ *
+ * A failing step inside a parallel block does not stop its siblings: the block settles (every
+ * branch finishes and checkpoints), then the first failing branch's error is re-raised with its
+ * original name and cause. Limits (256 KiB state, uncatchable failures): see
+ * docs/guarantees-checkpoint-saga.md.
  */
 export class CheckpointedWorkflow extends Workflow {
   /** The checkpoint table. */
@@ -187,6 +225,9 @@ export class CheckpointedWorkflow extends Workflow {
         throw workflowError(this, `steps '${clash}' and '${name}' would both store their result at $.results.${key} (and the same checkpoint item). Rename one of them.`);
       }
       keys.set(key, name);
+      if (entry.discardResult && entry.resultSelector) {
+        throw workflowError(this, `step '${name}' sets both discardResult and resultSelector. Keep resultSelector to store part of the result, or discardResult to store none of it.`);
+      }
       this.stepsByName.set(name, entry);
     }
     this.stepNames = props.steps.map((s) => s.step.name);
@@ -239,10 +280,14 @@ export class CheckpointedWorkflow extends Workflow {
       provisionedConcurrency: props.coordinatorProvisionedConcurrency ?? 0,
     });
     (this.coordinator.function.node.defaultChild as CfnResource).addMetadata(LIBRARY_FUNCTION_ROLE_METADATA, CHECKPOINT_COORDINATOR_ROLE);
-    this.table.table.grant(this.coordinator.role, 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query');
+    this.coordinator.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+      resources: [this.table.tableArn],
+      conditions: this.leadingKeysCondition(),
+    }));
     this.table.encryptionKey?.grantEncryptDecrypt(this.coordinator.role);
 
-    this.validateNameLengths(plan.series);
+    this.validateNameLengths();
 
     // The graph
     this.coordinatorStateName = 'Checkpoint: start';
@@ -272,32 +317,22 @@ export class CheckpointedWorkflow extends Workflow {
       cause: 'Every step completed and was checkpointed, but the key lease was no longer held by this execution at the end (it expired or was released by hand), so another execution may have run steps of the same key at the same time.',
     }), { errors: ['DynamoDb.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD });
 
-    const topGraph: Graph = { top: true, id: 0 };
+    releaseOnSuccess.addCatch(this.releaseOnFailure, { errors: ['States.ALL'], resultPath: '$.checkpointError' });
+
+    const topGraph: Graph = { top: true, id: 0, leaves: [] };
     this.claim('Checkpoint: resume?');
     const resume = new sfn.Choice(this, 'Checkpoint: resume?', {
-      comment: 'Jumps to the first element not completed yet; stored results were loaded into $.results by the coordinator.',
+      comment: 'A key with no completed step runs the plain chain; otherwise the resume chain, which jumps to the first element not completed yet and checks every later one.',
     });
     start.next(resume);
 
-    const fresh: Rendered[] = [];
-    let known: string[] = [];
-    const knownBefore: string[][] = [];
-    for (const element of plan.series) {
-      knownBefore.push(known);
-      fresh.push(this.renderElement(element, 'fresh', topGraph, known));
-      known = [...known, ...leavesOf(element)];
-    }
-    fresh.forEach((r, i) => r.end.next(i + 1 < fresh.length ? fresh[i + 1].start : releaseOnSuccess));
-    plan.series.forEach((element, i) => {
-      if (element.kind === 'leaf') {
-        resume.when(sfn.Condition.not(isDone(element.name)), fresh[i].start);
-        return;
-      }
-      const resumed = this.renderElement(element, 'resume', topGraph, knownBefore[i]);
-      resumed.end.next(i + 1 < fresh.length ? fresh[i + 1].start : releaseOnSuccess);
-      resume.when(untouched(element), fresh[i].start);
-      resume.when(sfn.Condition.not(complete(element)), resumed.start);
-    });
+    // the fresh chain: no checks (the happy path costs one checkpoint write per step)
+    const fresh = this.renderSeries(plan.series, 'fresh', topGraph, []);
+    fresh[fresh.length - 1].then(releaseOnSuccess);
+    resume.when(sfn.Condition.booleanEquals('$.checkpoint.resuming', false), fresh[0].start);
+    // the resume chain: every element behind a check of its done flags
+    const resumed = this.renderGuardedSeries(plan.series, topGraph, [], releaseOnSuccess);
+    plan.series.forEach((element, i) => resume.when(sfn.Condition.not(complete(element)), resumed[i]));
     resume.otherwise(releaseOnSuccess);
 
     this.createStateMachine(start);
@@ -322,20 +357,67 @@ export class CheckpointedWorkflow extends Workflow {
     return element.kind === 'leaf' ? this.renderLeaf(element.name, mode, graph) : this.renderParallel(element, mode, graph, knownBefore);
   }
 
+  /** Where a failure in `graph` goes: the lease release (top), or the branch's settling states. */
+  private failureTarget(graph: Graph): sfn.State {
+    if (graph.top) {
+      return this.releaseOnFailure;
+    }
+    graph.failed ??= this.buildBranchFailure(graph);
+    return graph.failed;
+  }
+
+  /**
+   * A failed Parallel branch does not fail the Parallel (which would stop its siblings before they
+   * checkpoint their finished work): it settles. Every step of the branch gets, as its result, a
+   * failure mark (the first one holding the caught error); the branch ends normally; the Choice after the Parallel finds the
+   * first marked branch and re-raises its error with the original name and cause.
+   */
+  private buildBranchFailure(graph: Graph): sfn.State {
+    // the error once (on the branch's first step, which the Choice after the Parallel reads), a
+    // flag on the others: a cause can be 32 KB, and the state must stay under 256 KiB
+    const marks: { [key: string]: any } = {};
+    graph.leaves.forEach((leaf, i) => {
+      marks[leaf] = i === 0 ? { [`${BRANCH_FAILURE_MARK}.$`]: '$.checkpointError' } : { [BRANCH_FAILURE_MARK]: true };
+    });
+    const mark = new sfn.Pass(this, this.claim(`Checkpoint: branch ${graph.id} failed`), {
+      comment: 'Marks every step of this branch with the caught error, so that the siblings can finish and the error is re-raised after the Parallel.',
+      parameters: marks,
+      resultPath: '$.checkpointMarks',
+    });
+    const settle = new sfn.Pass(this, this.claim(`Checkpoint: branch ${graph.id} settled`), {
+      parameters: { 'results.$': 'States.JsonMerge($.results, $.checkpointMarks, false)' },
+    });
+    mark.next(settle);
+    return mark;
+  }
+
+  /** The branch's terminal state (for a branch whose last element is a Choice). */
+  private branchDone(graph: Graph): sfn.State {
+    graph.done ??= new sfn.Succeed(this, this.claim(`Checkpoint: branch ${graph.id} done`));
+    return graph.done;
+  }
+
   /** Run (optionally behind its condition) -> Save. */
   private renderLeaf(name: string, mode: Mode, graph: Graph): Rendered {
     const entry = this.stepsByName.get(name)!;
     const key = stepResultKey(name);
     const base = mode === 'fresh' ? name : `${name} (resume)`;
-    const run = this.bindStep(entry.step, { stateName: base, resultPath: `$.results.${key}` }).state;
+    const run = this.bindStep(entry.step, {
+      stateName: base,
+      resultPath: `$.results.${key}`,
+      resultSelector: entry.discardResult ? DISCARDED_RESULT : entry.resultSelector,
+    }).state;
     this.runStateNames.set(name, [...(this.runStateNames.get(name) ?? []), base]);
     const save = this.buildSave(`${base}: checkpoint`, name, graph);
-    if (graph.top && isRetriable(run)) {
-      run.addCatch(this.releaseOnFailure, { errors: ['States.ALL'], resultPath: '$.checkpointError' });
+    if (isRetriable(run)) {
+      run.addCatch(this.failureTarget(graph), { errors: ['States.ALL'], resultPath: '$.checkpointError' });
     }
     this.asNextable(run, name).next(save);
+    const then = (next: sfn.State | undefined) => {
+      if (next) save.next(next);
+    };
     if (!entry.condition) {
-      return { start: run, end: save };
+      return { start: run, then };
     }
     const check = new sfn.Choice(this, this.claim(`${base}?`), { comment: `Runs '${name}' only when its condition holds.` });
     const skip = new sfn.Pass(this, this.claim(`${base}: skipped`), {
@@ -344,10 +426,14 @@ export class CheckpointedWorkflow extends Workflow {
     });
     skip.next(save);
     check.when(entry.condition, run).otherwise(skip);
-    return { start: check, end: save };
+    return { start: check, then };
   }
 
-  /** A Parallel state whose branches are chains; merges the branches' results into `$.results`. */
+  /**
+   * A Parallel state whose branches are chains; merges the branches' results into `$.results`.
+   * Every branch settles (a failure inside a branch is caught there); the Choice after the Parallel
+   * re-raises the first branch's failure.
+   */
   private renderParallel(element: ParallelElement, mode: Mode, graph: Graph, knownBefore: string[]): Rendered {
     const n = mode === 'fresh' ? ++this.parallelCounter : this.parallelNumber(element);
     if (mode === 'fresh') {
@@ -366,17 +452,37 @@ export class CheckpointedWorkflow extends Workflow {
       resultSelector: selector,
       resultPath: '$.results',
       comment: mode === 'fresh'
-        ? 'Independent steps run in parallel; their results are merged into $.results.'
+        ? 'Independent steps run in parallel; their results are merged into $.results. A failing branch settles, so that its siblings finish and checkpoint.'
         : 'Resumes a partly completed parallel block: each branch skips its completed steps.',
     });
     for (const branch of element.branches) {
-      const g: Graph = { top: false, id: ++this.graphCounter };
+      const g: Graph = { top: false, id: ++this.graphCounter, leaves: branch.flatMap(leavesOf).map(stepResultKey) };
       parallel.branch(mode === 'fresh' ? this.renderFreshChain(branch, g, knownBefore) : this.renderResumeChain(branch, g, knownBefore));
     }
-    if (graph.top) {
-      parallel.addCatch(this.releaseOnFailure, { errors: ['States.ALL'], resultPath: '$.checkpointError' });
-    }
-    return { start: parallel, end: parallel };
+    // errors the branches do not catch themselves (e.g. States.Runtime of a result selector)
+    parallel.addCatch(this.failureTarget(graph), { errors: ['States.ALL'], resultPath: '$.checkpointError' });
+
+    const suffix = mode === 'fresh' ? '' : ' (resume)';
+    const failed = new sfn.Choice(this, this.claim(`Parallel ${n}${suffix}: failed?`), {
+      comment: 'Every branch has settled; re-raise the error of the first branch that failed, if any.',
+    });
+    parallel.next(failed);
+    element.branches.forEach((branch, b) => {
+      const first = stepResultKey(leavesOf(branch[0])[0]);
+      const raise = new sfn.Pass(this, this.claim(`Parallel ${n}${suffix}: branch ${b + 1} failed`), {
+        comment: `Re-raises the error of branch ${b + 1} with its original name and cause.`,
+        inputPath: `$.results.${first}.${BRANCH_FAILURE_MARK}`,
+        resultPath: '$.checkpointError',
+      });
+      raise.next(this.failureTarget(graph));
+      failed.when(sfn.Condition.isPresent(`$.results.${first}.${BRANCH_FAILURE_MARK}`), raise);
+    });
+    return {
+      start: parallel,
+      then: (next) => {
+        failed.otherwise(next ?? this.branchDone(graph));
+      },
+    };
   }
 
   private parallelNumber(element: ParallelElement): number {
@@ -399,24 +505,55 @@ export class CheckpointedWorkflow extends Workflow {
       return r;
     });
     rendered.forEach((r, i) => {
-      if (i + 1 < rendered.length) r.end.next(rendered[i + 1].start);
+      if (i + 1 < rendered.length) r.then(rendered[i + 1].start);
     });
     return rendered;
   }
 
-  /** A branch on a fresh run: the elements one after another, no checks. */
-  private renderFreshChain(series: Element[], graph: Graph, knownBefore: string[]): sfn.State {
-    return this.renderSeries(series, 'fresh', graph, knownBefore)[0].start;
+  /**
+   * A series on a resumed run: each element after the first one reached is entered through a
+   * Choice that skips it when all its steps are checkpointed, so that a step completed after a gap
+   * (an earlier checkpoint deleted or expired on its own) is never run again. Returns where each
+   * element starts (for the jump into the series); the last element continues with `after`.
+   */
+  private renderGuardedSeries(series: Element[], graph: Graph, knownBefore: string[], after: sfn.State | undefined): sfn.State[] {
+    let known = knownBefore;
+    const rendered = series.map((element) => {
+      const r = this.renderElement(element, 'resume', graph, known);
+      known = [...known, ...leavesOf(element)];
+      return r;
+    });
+    let next: sfn.State | undefined = after;
+    for (let i = series.length - 1; i >= 0; i--) {
+      rendered[i].then(next);
+      if (i > 0) {
+        const element = series[i];
+        const name = element.kind === 'leaf' ? `${element.name} (resume): done?` : `Parallel ${this.parallelNumber(element)} (resume): done?`;
+        const guard = new sfn.Choice(this, this.claim(name), { comment: 'Skips this element when all its steps are checkpointed.' });
+        guard.when(sfn.Condition.not(complete(element)), rendered[i].start).otherwise(next ?? this.branchDone(graph));
+        next = guard;
+      }
+    }
+    return rendered.map((r) => r.start);
   }
 
-  /** A branch on a resumed run: a Choice jumps to its first element not completed yet. */
+  /** A branch on a fresh run: the elements one after another, no checks. */
+  private renderFreshChain(series: Element[], graph: Graph, knownBefore: string[]): sfn.State {
+    const rendered = this.renderSeries(series, 'fresh', graph, knownBefore);
+    rendered[rendered.length - 1].then(undefined);
+    return rendered[0].start;
+  }
+
+  /** A branch on a resumed run: a Choice jumps to its first element not completed yet; later ones are checked too. */
   private renderResumeChain(series: Element[], graph: Graph, knownBefore: string[]): sfn.State {
-    const rendered = this.renderSeries(series, 'resume', graph, knownBefore);
     const choice = new sfn.Choice(this, this.claim(`Checkpoint: resume branch ${graph.id}`), {
       comment: `Branch starting with '${leavesOf(series[0])[0]}': jumps to its first element not completed yet.`,
     });
-    series.forEach((element, i) => choice.when(sfn.Condition.not(complete(element)), rendered[i].start));
-    choice.otherwise(new sfn.Succeed(this, this.claim(`Checkpoint: branch ${graph.id} already done`)));
+    const alreadyDone = new sfn.Succeed(this, this.claim(`Checkpoint: branch ${graph.id} already done`));
+    graph.done = alreadyDone;
+    const starts = this.renderGuardedSeries(series, graph, knownBefore, alreadyDone);
+    series.forEach((element, i) => choice.when(sfn.Condition.not(complete(element)), starts[i]));
+    choice.otherwise(alreadyDone);
     return choice;
   }
 
@@ -438,31 +575,37 @@ export class CheckpointedWorkflow extends Workflow {
           executionId: { S: sfn.JsonPath.executionId },
           executionStartedAt: { S: sfn.JsonPath.executionStartTime },
           generation: { S: sfn.JsonPath.stringAt('$.checkpoint.generation') },
+          leaseOwner: { S: sfn.JsonPath.executionId },
+          leaseExpiresAt: { S: sfn.JsonPath.stringAt('$.checkpoint.leaseUntil') },
           [t.timeToLiveAttribute]: { N: sfn.JsonPath.stringAt('$.checkpoint.expiresAt') },
         },
-        // Written once per key, step and generation; a retry of this very write is accepted.
-        ConditionExpression: 'attribute_not_exists(#sk) OR #gen <> :gen OR #exec = :exec',
-        ExpressionAttributeNames: { '#sk': t.sortKeyName, '#gen': 'generation', '#exec': 'executionId' },
+        // The coordinator made this execution the owner of every step item of the key until its
+        // lease ends. The write needs that ownership, a lease that has not ended yet (ISO 8601
+        // timestamps compare as strings; $$.State.EnteredTime, see
+        // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html),
+        // and an item no other execution completed; a retry of this very write is accepted.
+        // Condition expressions: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+        ConditionExpression: '#owner = :exec AND #until > :now AND (attribute_not_exists(#result) OR #exec = :exec)',
+        ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseExpiresAt', '#result': 'result', '#exec': 'executionId' },
         ExpressionAttributeValues: {
-          ':gen': { S: sfn.JsonPath.stringAt('$.checkpoint.generation') },
           ':exec': { S: sfn.JsonPath.executionId },
+          ':now': { S: sfn.JsonPath.stringAt('$$.State.EnteredTime') },
         },
       },
       resultPath: sfn.JsonPath.DISCARD,
       comment: `Checkpoints the result of '${stepName}'.`,
     });
+    this.limitToNamespace(save);
     applyRetryPolicy(save, save, undefined, undefined, transientSdkErrors('dynamodb'));
     save.addCatch(this.failureState(graph, 'conflict'), { errors: ['DynamoDb.ConditionalCheckFailedException'], resultPath: '$.checkpointError' });
     save.addCatch(this.failureState(graph, 'tooLarge'), { errors: ['DynamoDb.ValidationException'], resultPath: '$.checkpointError' });
-    if (graph.top) {
-      save.addCatch(this.releaseOnFailure, { errors: ['States.ALL'], resultPath: '$.checkpointError' });
-    }
+    save.addCatch(this.failureTarget(graph), { errors: ['States.ALL'], resultPath: '$.checkpointError' });
     return save;
   }
 
   /**
-   * The state a Save's conflict / too-large error goes to: in the top graph a Pass that names the
-   * error and then releases the lease; inside a Parallel branch a Fail (the Parallel's Catch releases).
+   * The state a Save's conflict / too-large error goes to: a Pass that names the error, then the
+   * graph's failure target (the lease release, or the branch's settling states).
    */
   private failureState(graph: Graph, kind: 'conflict' | 'tooLarge'): sfn.State {
     const existing = graph[kind];
@@ -472,19 +615,31 @@ export class CheckpointedWorkflow extends Workflow {
     const error = kind === 'conflict' ? CONFLICT_ERROR : TOO_LARGE_ERROR;
     const cause = kind === 'conflict' ? CONFLICT_CAUSE : TOO_LARGE_CAUSE;
     const label = kind === 'conflict' ? 'Checkpoint: conflict' : 'Checkpoint: result too large';
-    let state: sfn.State;
-    if (graph.top) {
-      const pass = new sfn.Pass(this, this.claim(label), {
-        parameters: { Error: error, Cause: cause },
-        resultPath: '$.checkpointError',
-      });
-      pass.next(this.releaseOnFailure);
-      state = pass;
-    } else {
-      state = new sfn.Fail(this, this.claim(`${label} (branch ${graph.id})`), { error, cause });
+    const pass = new sfn.Pass(this, this.claim(graph.top ? label : `${label} (branch ${graph.id})`), {
+      parameters: { Error: error, Cause: cause },
+      resultPath: '$.checkpointError',
+    });
+    pass.next(this.failureTarget(graph));
+    graph[kind] = pass;
+    return pass;
+  }
+
+  /**
+   * `ForAllValues:StringLike dynamodb:LeadingKeys <namespace>#*`: the workflow reads and writes
+   * only the items of its own namespace of the (possibly shared) table. See
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+   */
+  private leadingKeysCondition(): { [key: string]: any } {
+    return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${this.namespace}#*`] } };
+  }
+
+  /** Adds the namespace condition to the IAM statements a checkpoint task contributes to the state machine role. */
+  private limitToNamespace(task: tasks.CallAwsService): void {
+    // aws-cdk-lib keeps a task's statements in `taskPolicies` and adds them to the role when the
+    // state machine is built; they are still open for conditions here.
+    for (const statement of (task as unknown as { taskPolicies?: iam.PolicyStatement[] }).taskPolicies ?? []) {
+      statement.addCondition('ForAllValues:StringLike', { 'dynamodb:LeadingKeys': [`${this.namespace}#*`] });
     }
-    graph[kind] = state;
-    return state;
   }
 
   /** Release the lease after a failure, then fail with the original error and cause. */
@@ -528,6 +683,7 @@ export class CheckpointedWorkflow extends Workflow {
         ? 'Releases the key lease; the output is the input plus results and checkpoint.key.'
         : 'Releases the key lease so that a rerun can resume at once.',
     });
+    this.limitToNamespace(release);
     applyRetryPolicy(release, release, undefined, undefined, transientSdkErrors('dynamodb'));
     return release;
   }
@@ -546,12 +702,10 @@ export class CheckpointedWorkflow extends Workflow {
   }
 
   /** Checks, before rendering, that every generated state name fits in 80 characters. */
-  private validateNameLengths(series: Element[]): void {
-    const inBlocks = new Set(series.filter((e) => e.kind === 'parallel').flatMap(leavesOf));
+  private validateNameLengths(): void {
     for (const name of this.stepNames) {
-      const longest = inBlocks.has(name) ? `${name} (resume): checkpoint` : `${name}: checkpoint`;
-      const withCondition = this.stepsByName.get(name)!.condition ? longest.replace(/: checkpoint$/, ': skipped') : longest;
-      const generated = withCondition.length > longest.length ? withCondition : longest;
+      // every step has a resume copy; its checkpoint write has the longest generated name
+      const generated = `${name} (resume): checkpoint`;
       if (generated.length > MAX_NAME_LENGTH) {
         throw workflowError(this, `step name '${name}' is ${name.length} characters long; the workflow also generates the state '${generated}', ` +
           `which exceeds the ${MAX_NAME_LENGTH} characters Step Functions allows. Shorten the step name to at most ${name.length - (generated.length - MAX_NAME_LENGTH)} characters.`);
@@ -582,9 +736,4 @@ function all(conditions: sfn.Condition[]): sfn.Condition {
 /** Every step of the element is checkpointed. */
 function complete(element: Element): sfn.Condition {
   return all(leavesOf(element).map(isDone));
-}
-
-/** No step of the element is checkpointed. */
-function untouched(element: Element): sfn.Condition {
-  return all(leavesOf(element).map((n) => sfn.Condition.not(isDone(n))));
 }

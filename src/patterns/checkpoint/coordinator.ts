@@ -6,9 +6,12 @@
  * 1. validate the input and read the business key at `keyPath`;
  * 2. acquire the key's lease with a conditional UpdateItem (free, expired, or already ours);
  *    a live lease held by another execution fails fast with `Checkpoint.KeyLocked`;
- * 3. pick the checkpoint generation (kept, or a new one when the input asks for a restart);
- * 4. load the completed steps of that generation (Query, consistent read) and return the
- *    workflow state: the input, the stored results, and `checkpoint` (key, generation, TTL, done).
+ * 3. pick the checkpoint generation (kept; a new one when the input asks for a restart or the key's
+ *    generation expired: a key's checkpoints live and die together, counted from its last run);
+ * 4. load the completed steps of that generation (Query, consistent read);
+ * 5. take ownership of every step item of the key until the lease ends and refresh their TTL
+ *    (completed items keep their result, the others are reset), then return the workflow state:
+ *    the input, the stored results, and `checkpoint` (key, generation, TTL, lease end, done).
  *
  * `coordinate` is self-contained (no imports, no outer references): its source text is rendered
  * into the function's inline code by `coordinatorInlineCode()`, and tests call the very same
@@ -96,12 +99,14 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
   const me = event.executionId;
   const keyOf = (sk: string) => ({ [event.partitionKeyName]: { S: pk }, [event.sortKeyName]: { S: sk } });
 
-  let header: Record<string, any>;
+  // 1. The lease: free, expired, or already ours. The lease item is also the key's generation
+  //    item: its TTL is the key's last activity plus the checkpoint TTL.
+  let previous: Record<string, any> | undefined;
   try {
     const response = await deps.dynamodb('UpdateItem', {
       TableName: event.table,
       Key: keyOf(LEASE_SK),
-      UpdateExpression: `SET #owner = :me, #until = :until, #acquired = :acquired, #bk = :bk, #ttl = :ttl, #gen = ${restart ? ':me' : 'if_not_exists(#gen, :me)'}`,
+      UpdateExpression: 'SET #owner = :me, #until = :until, #acquired = :acquired, #bk = :bk, #ttl = :ttl',
       ConditionExpression: 'attribute_not_exists(#owner) OR #until < :now OR #owner = :me',
       ExpressionAttributeNames: {
         '#owner': 'leaseOwner',
@@ -109,7 +114,6 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
         '#acquired': 'leaseAcquiredAt',
         '#bk': 'businessKey',
         '#ttl': event.ttlAttribute,
-        '#gen': 'generation',
       },
       ExpressionAttributeValues: {
         ':me': { S: me },
@@ -119,9 +123,9 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
         ':ttl': { N: String(expiresAt) },
         ':now': { N: String(now) },
       },
-      ReturnValues: 'ALL_NEW',
+      ReturnValues: 'ALL_OLD',
     });
-    header = response.Attributes;
+    previous = response.Attributes;
   } catch (e) {
     if ((e as Error).name !== 'ConditionalCheckFailedException') {
       throw e;
@@ -132,11 +136,30 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
     throw fail('Checkpoint.KeyLocked', `checkpoint key '${key}' is being processed by ${owner} (lease until ${new Date(until * 1000).toISOString()}); ` +
       'this execution did not run any step. Start it again after that execution ends, or, if it is dead, release the lease with CheckpointClient.unlock().');
   }
-  const generation: string = header.generation.S;
 
+  // 2. The generation. A key's checkpoints live and die together: when the generation item expired
+  //    (swept by DynamoDB's TTL or not yet: DynamoDB deletes expired items only eventually,
+  //    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html), the
+  //    key starts afresh, exactly as after a restart.
+  const previousGeneration: string | undefined = previous?.generation?.S;
+  const previousExpiry = Number(previous?.[event.ttlAttribute]?.N ?? '0');
+  const fresh = restart || previousGeneration === undefined || previousExpiry <= now;
+  const generation: string = fresh ? me : previousGeneration!;
+  if (generation !== previousGeneration) {
+    await deps.dynamodb('UpdateItem', {
+      TableName: event.table,
+      Key: keyOf(LEASE_SK),
+      UpdateExpression: 'SET #gen = :gen',
+      ConditionExpression: '#owner = :me',
+      ExpressionAttributeNames: { '#gen': 'generation', '#owner': 'leaseOwner' },
+      ExpressionAttributeValues: { ':gen': { S: generation }, ':me': { S: me } },
+    });
+  }
+
+  // 3. The completed steps of that generation (consistent read).
   const results: Record<string, unknown> = {};
   const done: Record<string, boolean> = {};
-  if (!restart) {
+  if (!fresh) {
     const wanted = new Set(event.steps);
     let startKey: unknown;
     do {
@@ -161,9 +184,41 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
     } while (startKey);
   }
 
+  // 4. Every step item of the key now belongs to this execution until the lease ends, and expires
+  //    with the key: completed ones keep their result (their TTL is refreshed), the others are reset
+  //    to an empty placeholder (a stale or expired result is dropped). A step's checkpoint write
+  //    succeeds only while its item names this execution as owner and the lease has not ended
+  //    (compared with $$.State.EnteredTime), so a redriven execution whose lease expired or passed
+  //    to another execution cannot write checkpoints or go on to the next step.
+  const leaseUntilIso = new Date(leaseUntil * 1000).toISOString();
+  const own = (stepKey: string) => deps.dynamodb('UpdateItem', {
+    TableName: event.table,
+    Key: keyOf(STEP_PREFIX + stepKey),
+    UpdateExpression: done[stepKey]
+      ? 'SET #owner = :me, #until = :until, #ttl = :ttl'
+      : 'SET #owner = :me, #until = :until, #ttl = :ttl, #gen = :gen REMOVE #result, #exec, #started',
+    ExpressionAttributeNames: done[stepKey]
+      ? { '#owner': 'leaseOwner', '#until': 'leaseExpiresAt', '#ttl': event.ttlAttribute }
+      : { '#owner': 'leaseOwner', '#until': 'leaseExpiresAt', '#ttl': event.ttlAttribute, '#gen': 'generation', '#result': 'result', '#exec': 'executionId', '#started': 'executionStartedAt' },
+    ExpressionAttributeValues: done[stepKey]
+      ? { ':me': { S: me }, ':until': { S: leaseUntilIso }, ':ttl': { N: String(expiresAt) } }
+      : { ':me': { S: me }, ':until': { S: leaseUntilIso }, ':ttl': { N: String(expiresAt) }, ':gen': { S: generation } },
+  });
+  const pending = [...event.steps];
+  const workers: Array<Promise<void>> = [];
+  for (let w = 0; w < Math.min(10, pending.length); w++) {
+    workers.push((async () => {
+      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+        await own(next);
+      }
+    })());
+  }
+  await Promise.all(workers);
+
   const state: Record<string, unknown> = Object.assign({}, input);
   state.results = results;
-  state.checkpoint = { key, partitionKey: pk, generation, expiresAt: String(expiresAt), done };
+  const resuming = Object.keys(done).length > 0;
+  state.checkpoint = { key, partitionKey: pk, generation, expiresAt: String(expiresAt), leaseUntil: leaseUntilIso, resuming, done };
   return state;
 }
 

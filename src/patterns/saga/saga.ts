@@ -38,6 +38,21 @@ export interface SagaStep {
    * @default false
    */
   readonly compensateOnFailure?: boolean;
+  /**
+   * Reshapes the action's raw result before it is kept at `$.results.<step key>`
+   * (`ResultSelector`), so that only what later steps and the compensation need travels in the
+   * state: e.g. `{ 'reservationId.$': '$.reservationId' }`. Step Functions fails an execution whose
+   * state exceeds 256 KiB with `States.DataLimitExceeded`, which no Catch handles: the saga would
+   * then stop WITHOUT compensating.
+   * @default - the whole result is kept
+   */
+  readonly resultSelector?: { [key: string]: any };
+  /**
+   * Keep nothing of the action's result in the state (`ResultPath: null`). Its compensation then
+   * receives no `result`.
+   * @default false
+   */
+  readonly discardResult?: boolean;
 }
 
 /**
@@ -47,16 +62,17 @@ export interface SagaProps extends WorkflowProps {
   /** The steps, run in order. */
   readonly steps: SagaStep[];
   /**
-   * Retry policy of every compensation (it replaces the compensation step's own retry policy;
-   * its non-retryable errors still go straight to the compensation-failed path). Fields not set
-   * take the default.
-   * @default - any error (`States.ALL`), 5 retries, 1 s interval, backoff rate 2, at most 30 s, full jitter
+   * Retry policy of every compensation, merged field by field: a field set here overrides the
+   * compensation step's own value (with a warning when they differ); a field set nowhere takes the
+   * default. The compensation's non-retryable errors still go straight to the compensation-failed path.
+   * @default - the compensation's own fields, else: any error (`States.ALL`), 5 retries, 1 s interval, backoff rate 2, at most 30 s, full jitter
    */
   readonly compensationRetry?: RetryPolicy;
   /**
-   * Retry policy of the actions after the pivot, which retry forward instead of rolling back (it
-   * replaces their own retry policy). Fields not set take the default.
-   * @default - any error (`States.ALL`), 5 retries, 1 s interval, backoff rate 2, at most 30 s, full jitter
+   * Retry policy of the actions after the pivot, which retry forward instead of rolling back,
+   * merged field by field like `compensationRetry`: a field set here overrides the action's own
+   * value (with a warning when they differ); a field set nowhere takes the default.
+   * @default - the action's own fields, else: any error (`States.ALL`), 5 retries, 1 s interval, backoff rate 2, at most 30 s, full jitter
    */
   readonly forwardRetry?: RetryPolicy;
   /**
@@ -155,9 +171,8 @@ export class Saga extends Workflow {
   public constructor(scope: Construct, id: string, props: SagaProps) {
     super(scope, id, props);
     const plan = this.plan(props);
-    const compensationRetry = mergeRetry(props.compensationRetry);
-    const forwardRetry = mergeRetry(props.forwardRetry);
-    this.warnAboutRollbackDuration(plan, compensationRetry);
+    // the longest rollback is estimated with the saga-level policy (a compensation's own fields may differ)
+    this.warnAboutRollbackDuration(plan, mergeRetry(undefined, props.compensationRetry));
 
     // -- the end of a complete rollback: re-raise the original error (Cause defaulted to "" in
     //    case the caught error carried none, so that CausePath always resolves).
@@ -237,10 +252,10 @@ export class Saga extends Workflow {
         failed.next(recordFailure);
         if (p.onFailure) {
           const name = p.inChain ? generatedName(this, compensation.name, ON_FAILURE_SUFFIX) : compensation.name;
-          onFailureEntry.set(p.index, this.bindCompensation(p, name, true, compensationRetry, failed, below));
+          onFailureEntry.set(p.index, this.bindCompensation(p, name, true, this.retryFor(compensation, 'compensationRetry', props.compensationRetry), failed, below));
         }
         if (p.inChain) {
-          below = this.bindCompensation(p, compensation.name, false, compensationRetry, failed, below);
+          below = this.bindCompensation(p, compensation.name, false, this.retryFor(compensation, 'compensationRetry', props.compensationRetry), failed, below);
         }
       }
       chainEntry[p.index] = below;
@@ -255,8 +270,9 @@ export class Saga extends Workflow {
           'input.$': '$',
           'idempotencyKey.$': Saga.idempotencyKey(action.name),
         }),
-        resultPath: `$.${RESULTS_KEY}.${p.key}`,
-        retry: p.forward ? forwardRetry : undefined,
+        resultPath: p.step.discardResult ? sfn.JsonPath.DISCARD : `$.${RESULTS_KEY}.${p.key}`,
+        resultSelector: p.step.resultSelector,
+        retry: p.forward ? this.retryFor(action, 'forwardRetry', props.forwardRetry) : undefined,
       });
       const state = binding.state;
       if (!p.forward) {
@@ -352,6 +368,9 @@ export class Saga extends Workflow {
         throw workflowError(this, `steps[${index}] ('${name}') has the compensation '${step.compensation.name}' but comes after the pivot steps[${pivot}] ('${steps[pivot!].action.name}'): ` +
           'steps after the pivot retry forward and are never compensated. Remove the compensation, or move the pivot to this step or later.');
       }
+      if (step.discardResult && step.resultSelector) {
+        throw workflowError(this, `steps[${index}] ('${name}') sets both discardResult and resultSelector. Keep resultSelector to keep part of the result, or discardResult to keep none of it.`);
+      }
       if (step.compensateOnFailure && !step.compensation) {
         throw workflowError(this, `steps[${index}] ('${name}') sets compensateOnFailure but has no compensation. Add a compensation, or drop compensateOnFailure.`);
       }
@@ -389,7 +408,7 @@ export class Saga extends Workflow {
       'error.$': ERROR_PATH,
       'idempotencyKey.$': Saga.idempotencyKey(compensation.name),
     };
-    if (!stepFailed) {
+    if (!stepFailed && !p.step.discardResult) {
       payload['result.$'] = `$.${RESULTS_KEY}.${p.key}`;
     }
     const binding = this.bindStep(compensation, {
@@ -404,6 +423,24 @@ export class Saga extends Workflow {
     }
     sfn.Chain.start(state).next(next);
     return state;
+  }
+
+  /**
+   * The retry policy the saga renders for `step` (a compensation, or an action after the pivot):
+   * the saga-level policy `prop`, field by field over the step's own retry policy, over the saga
+   * default. Warns where the saga-level value overrides a different value the step sets itself.
+   */
+  private retryFor(step: IWorkflowStep, propName: string, sagaLevel: RetryPolicy | undefined): RetryPolicy {
+    const own = ownRetryOf(step);
+    if (own && sagaLevel) {
+      const overridden = RETRY_FIELDS.filter((f) => own[f] !== undefined && sagaLevel[f] !== undefined && !sameRetryValue(own[f], sagaLevel[f]));
+      if (overridden.length > 0) {
+        Annotations.of(this).addWarningV2('cdk-stateful-workflows:sagaRetryOverridden',
+          overridden.map((f) => `${propName}.${f} (${showRetryValue(sagaLevel[f])}) overrides the retry.${f} (${showRetryValue(own[f])}) of ${propName === 'compensationRetry' ? 'compensation' : 'step'} '${step.name}'`).join('; ') +
+          `. Remove one of them: set the value on the step to apply it to that step only, or on ${propName} to apply it to every ${propName === 'compensationRetry' ? 'compensation' : 'step after the pivot'}.`);
+      }
+    }
+    return mergeRetry(own, sagaLevel);
   }
 
   /**
@@ -432,16 +469,39 @@ export class Saga extends Workflow {
   }
 }
 
-/** Field-wise merge of a retry policy with the saga default. */
-function mergeRetry(policy: RetryPolicy | undefined): RetryPolicy {
+const RETRY_FIELDS = ['errors', 'maxAttempts', 'interval', 'backoffRate', 'maxDelay', 'jitter'] as const;
+
+/**
+ * Field-wise merge: the saga-level policy over the step's own policy over the saga default
+ * (defaults, then user values, then what the pattern is told to force).
+ */
+function mergeRetry(own: RetryPolicy | undefined, sagaLevel: RetryPolicy | undefined): RetryPolicy {
   return {
-    errors: policy?.errors ?? DEFAULT_SAGA_RETRY.errors,
-    maxAttempts: policy?.maxAttempts ?? DEFAULT_SAGA_RETRY.maxAttempts,
-    interval: policy?.interval ?? DEFAULT_SAGA_RETRY.interval,
-    backoffRate: policy?.backoffRate ?? DEFAULT_SAGA_RETRY.backoffRate,
-    maxDelay: policy?.maxDelay ?? DEFAULT_SAGA_RETRY.maxDelay,
-    jitter: policy?.jitter ?? DEFAULT_SAGA_RETRY.jitter,
+    errors: sagaLevel?.errors ?? own?.errors ?? DEFAULT_SAGA_RETRY.errors,
+    maxAttempts: sagaLevel?.maxAttempts ?? own?.maxAttempts ?? DEFAULT_SAGA_RETRY.maxAttempts,
+    interval: sagaLevel?.interval ?? own?.interval ?? DEFAULT_SAGA_RETRY.interval,
+    backoffRate: sagaLevel?.backoffRate ?? own?.backoffRate ?? DEFAULT_SAGA_RETRY.backoffRate,
+    maxDelay: sagaLevel?.maxDelay ?? own?.maxDelay ?? DEFAULT_SAGA_RETRY.maxDelay,
+    jitter: sagaLevel?.jitter ?? own?.jitter ?? DEFAULT_SAGA_RETRY.jitter,
   };
+}
+
+/**
+ * The step's own retry policy. `IWorkflowStep` does not expose it (yet); the built-in steps keep
+ * their options in `options` (Lambda, child workflow) or `props` (AWS SDK).
+ */
+function ownRetryOf(step: IWorkflowStep): RetryPolicy | undefined {
+  const s = step as unknown as { retry?: RetryPolicy; options?: { retry?: RetryPolicy }; props?: { retry?: RetryPolicy } };
+  return s.retry ?? s.options?.retry ?? s.props?.retry;
+}
+
+function sameRetryValue(a: unknown, b: unknown): boolean {
+  return showRetryValue(a) === showRetryValue(b);
+}
+
+function showRetryValue(v: unknown): string {
+  if (v instanceof Duration) return v.toHumanString();
+  return JSON.stringify(v);
 }
 
 /** Longest total wait of a retry policy's backoff (seconds), or undefined with tokens. */

@@ -109,7 +109,8 @@ describe('CheckpointClient against dynalite', () => {
 
   test('reset with force deletes even under a live lease; the dead run cannot block the key', async () => {
     await runner.run({ batch: 'b-3' }, { faults: { 'Extract: checkpoint': Faults.crashAfter() } });
-    expect(await client.reset('b-3', { force: true })).toBe(2);
+    // the lease item and every step item (the crashed run owned all of them: Extract done, the others placeholders)
+    expect(await client.reset('b-3', { force: true })).toBe(1 + STEPS.length);
     const again = await runner.run({ batch: 'b-3' });
     expect(again.status).toBe('SUCCEEDED');
     expect(stepCalls(workflow, again)).toEqual({ Extract: 1, Transform: 1, Load: 1 });
@@ -138,6 +139,20 @@ describe('CheckpointClient against dynalite', () => {
     expect(progress.generation).toBe(restarted.executionArn);
     expect(progress.completed.map((c) => c.name)).toEqual(['Extract']);
     expect(progress.remaining).toEqual(['Transform', 'Load']);
+  });
+
+  test('unlock with an owner releases only that execution\'s lease', async () => {
+    // GIVEN a run that died holding the key
+    const crashed = await runner.run({ batch: 'b-5' }, { faults: { 'Extract: checkpoint': Faults.crashAfter() } });
+
+    // WHEN an operator names another execution, THEN nothing is released
+    expect(await client.unlock('b-5', { owner: `${crashed.executionArn}-other` })).toBe(false);
+    expect(await client.progress('b-5')).toMatchObject({ running: true, leaseOwner: crashed.executionArn });
+
+    // WHEN the dead execution is named, THEN its lease is released
+    expect(await client.unlock('b-5', { owner: crashed.executionArn })).toBe(true);
+    expect(await client.progress('b-5')).toMatchObject({ running: false, lastStatus: 'UNLOCKED', lastExecutionId: crashed.executionArn });
+    await expect(client.unlock('b-5', { owner: '' })).rejects.toThrow(/owner "" must be the execution ARN/);
   });
 
   test('bad props and keys are rejected with the fix', async () => {

@@ -62,16 +62,25 @@ describe('sequence: rendered ASL and resources', () => {
     expect(asl.States['Checkpoint: start'].Catch).toBeUndefined();
   });
 
-  test('one resume Choice jumps to the first step not done; each step is Run -> Save (one extra state per step)', () => {
+  test('one resume Choice: nothing done runs the plain chain, otherwise it jumps into the resume chain, whose later steps check their done flags', () => {
     expect(asl.States['Checkpoint: resume?']).toEqual({
       Type: 'Choice',
       Comment: expect.any(String),
       Choices: [
-        { Not: { Variable: '$.checkpoint.done.Reserve', IsPresent: true }, Next: 'Reserve' },
-        { Not: { Variable: '$.checkpoint.done.Label', IsPresent: true }, Next: 'Label' },
+        { Variable: '$.checkpoint.resuming', BooleanEquals: false, Next: 'Reserve' },
+        { Not: { Variable: '$.checkpoint.done.Reserve', IsPresent: true }, Next: 'Reserve (resume)' },
+        { Not: { Variable: '$.checkpoint.done.Label', IsPresent: true }, Next: 'Label (resume)' },
       ],
       Default: 'Checkpoint: done',
     });
+    expect(asl.States['Reserve (resume): checkpoint'].Next).toBe('Label (resume): done?');
+    expect(asl.States['Label (resume): done?']).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [{ Not: { Variable: '$.checkpoint.done.Label', IsPresent: true }, Next: 'Label (resume)' }],
+      Default: 'Checkpoint: done',
+    });
+    expect(asl.States['Label (resume): checkpoint'].Next).toBe('Checkpoint: done');
     expect(asl.States.Reserve).toMatchObject({ ResultPath: '$.results.Reserve', Next: 'Reserve: checkpoint' });
     expect(asl.States.Reserve.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: release after failure' }]);
     expect(asl.States.Label).toEqual({ Type: 'Pass', Result: { label: 'ok' }, ResultPath: '$.results.Label', Next: 'Label: checkpoint' });
@@ -85,13 +94,18 @@ describe('sequence: rendered ASL and resources', () => {
       'Checkpoint: resume?',
       'Checkpoint: start',
       'Label',
+      'Label (resume)',
+      'Label (resume): checkpoint',
+      'Label (resume): done?',
       'Label: checkpoint',
       'Reserve',
+      'Reserve (resume)',
+      'Reserve (resume): checkpoint',
       'Reserve: checkpoint',
     ]);
   });
 
-  test('the checkpoint write: one item per key and step, with result, execution, generation and TTL, conditional on the generation', () => {
+  test('the checkpoint write: one item per key and step, with result, execution, generation and TTL, conditional on owning the item under a live lease', () => {
     expect(asl.States['Reserve: checkpoint']).toEqual({
       Type: 'Task',
       Comment: "Checkpoints the result of 'Reserve'.",
@@ -106,11 +120,13 @@ describe('sequence: rendered ASL and resources', () => {
           executionId: { 'S.$': '$$.Execution.Id' },
           executionStartedAt: { 'S.$': '$$.Execution.StartTime' },
           generation: { 'S.$': '$.checkpoint.generation' },
+          leaseOwner: { 'S.$': '$$.Execution.Id' },
+          leaseExpiresAt: { 'S.$': '$.checkpoint.leaseUntil' },
           expiresAt: { 'N.$': '$.checkpoint.expiresAt' },
         },
-        ConditionExpression: 'attribute_not_exists(#sk) OR #gen <> :gen OR #exec = :exec',
-        ExpressionAttributeNames: { '#sk': 'sk', '#gen': 'generation', '#exec': 'executionId' },
-        ExpressionAttributeValues: { ':gen': { 'S.$': '$.checkpoint.generation' }, ':exec': { 'S.$': '$$.Execution.Id' } },
+        ConditionExpression: '#owner = :exec AND #until > :now AND (attribute_not_exists(#result) OR #exec = :exec)',
+        ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseExpiresAt', '#result': 'result', '#exec': 'executionId' },
+        ExpressionAttributeValues: { ':exec': { 'S.$': '$$.Execution.Id' }, ':now': { 'S.$': '$$.State.EnteredTime' } },
       },
       ResultPath: null,
       Retry: [DYNAMO_RETRY],
@@ -135,7 +151,11 @@ describe('sequence: rendered ASL and resources', () => {
       },
       ResultSelector: { 'key.$': '$.Attributes.businessKey.S' },
       ResultPath: '$.checkpoint',
-      Catch: [{ ErrorEquals: ['DynamoDb.ConditionalCheckFailedException'], ResultPath: null, Next: 'Checkpoint: lease lost' }],
+      Catch: [
+        { ErrorEquals: ['DynamoDb.ConditionalCheckFailedException'], ResultPath: null, Next: 'Checkpoint: lease lost' },
+        // any other failure of the release (e.g. throttled beyond its retries) still releases through the failure path
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: release after failure' },
+      ],
       End: true,
     });
     expect(asl.States['Checkpoint: release after failure']).toMatchObject({
@@ -147,7 +167,7 @@ describe('sequence: rendered ASL and resources', () => {
     expect(asl.States['Checkpoint: failed']).toEqual({ Type: 'Fail', ErrorPath: '$.checkpointError.Error', CausePath: '$.checkpointError.Cause' });
     expect(asl.States['Checkpoint: conflict']).toEqual({
       Type: 'Pass',
-      Parameters: { Error: 'Checkpoint.Conflict', Cause: expect.stringMatching(/^Another execution already checkpointed this step/) },
+      Parameters: { Error: 'Checkpoint.Conflict', Cause: expect.stringMatching(/^The checkpoint write was refused: this execution no longer holds the key's lease .*redriven/) },
       ResultPath: '$.checkpointError',
       Next: 'Checkpoint: release after failure',
     });
@@ -173,18 +193,21 @@ describe('sequence: rendered ASL and resources', () => {
     expect(workflow.coordinator.provisionedConcurrency).toBe(0);
   });
 
-  test('least privilege: the coordinator may UpdateItem/GetItem/Query the table; the state machine PutItem/UpdateItem it', () => {
+  test('least privilege: the coordinator may UpdateItem/GetItem/Query, the state machine PutItem/UpdateItem, only the items of the workflow\'s namespace', () => {
     const statements = (hint: string) => Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([id]) => id.includes(hint))
       .flatMap(([, p]: [string, any]) => p.Properties.PolicyDocument.Statement);
+    const namespaceOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TestStack/Job#*'] } };
     expect(statements('JobCoordinatorServiceRole')).toContainEqual({
       Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+      Condition: namespaceOnly,
       Effect: 'Allow',
-      Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+      Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
     });
     const machine = statements('JobStateMachineRole');
-    expect(machine).toContainEqual({ Action: 'dynamodb:putItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } });
-    expect(machine).toContainEqual({ Action: 'dynamodb:updateItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } });
+    expect(machine).toContainEqual({ Action: 'dynamodb:putItem', Condition: namespaceOnly, Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } });
+    expect(machine).toContainEqual({ Action: 'dynamodb:updateItem', Condition: namespaceOnly, Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } });
+    expect(JSON.stringify([...machine, ...statements('JobCoordinatorServiceRole')].filter((st: any) => /dynamodb:/.test(JSON.stringify(st.Action)) && !st.Condition))).toBe('[]');
     expect(JSON.stringify(machine)).not.toMatch(/dynamodb:\*|dynamodb:Delete|dynamodb:Scan/i);
   });
 
@@ -200,7 +223,7 @@ describe('sequence: rendered ASL and resources', () => {
     expect(workflow.namespace).toBe('TestStack/Job');
     expect(workflow.stepNames).toEqual(['Reserve', 'Label']);
     expect(workflow.executionPlan).toBe('Reserve ; Label');
-    expect(workflow.stateNamesOf('Reserve')).toEqual(['Reserve']);
+    expect(workflow.stateNamesOf('Reserve')).toEqual(['Reserve', 'Reserve (resume)']);
     expect(workflow.leaseDuration.toSeconds()).toBe(3660);
     expect(() => workflow.stateNamesOf('Nope')).toThrow(/'Nope' is not a step of this workflow \(steps: 'Reserve', 'Label'\)/);
   });
@@ -234,19 +257,57 @@ describe('DAG: rendered ASL', () => {
     expect(workflow.table).toBe(table);
   });
 
-  test('the resume Choice enters an untouched block fresh and a partly done block through its resume copy', () => {
+  test('the resume Choice runs the plain chain when nothing is done, otherwise jumps into the resume chain (blocks through their resume copy)', () => {
     expect(asl.States['Checkpoint: resume?'].Choices).toEqual([
-      { Not: { Variable: '$.checkpoint.done.A', IsPresent: true }, Next: 'A' },
-      {
-        And: [{ Not: { Variable: '$.checkpoint.done.B', IsPresent: true } }, { Not: { Variable: '$.checkpoint.done.C', IsPresent: true } }],
-        Next: 'Parallel 1: B | C',
-      },
+      { Variable: '$.checkpoint.resuming', BooleanEquals: false, Next: 'A' },
+      { Not: { Variable: '$.checkpoint.done.A', IsPresent: true }, Next: 'A (resume)' },
       {
         Not: { And: [{ Variable: '$.checkpoint.done.B', IsPresent: true }, { Variable: '$.checkpoint.done.C', IsPresent: true }] },
         Next: 'Parallel 1 (resume): B | C',
       },
-      { Not: { Variable: '$.checkpoint.done.D', IsPresent: true }, Next: 'D?' },
+      { Not: { Variable: '$.checkpoint.done.D', IsPresent: true }, Next: 'D (resume)?' },
     ]);
+    expect(asl.States['Parallel 1 (resume): failed?'].Default).toBe('D (resume): done?');
+    expect(asl.States['D (resume): done?']).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [{ Not: { Variable: '$.checkpoint.done.D', IsPresent: true }, Next: 'D (resume)?' }],
+      Default: 'Checkpoint: done',
+    });
+  });
+
+  test('a failing branch settles: its errors are caught in the branch, its steps marked, and the Choice after the block re-raises the first', () => {
+    expect(asl.States['Parallel 1: failed?']).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [
+        { Variable: '$.results.B.__checkpointFailure', IsPresent: true, Next: 'Parallel 1: branch 1 failed' },
+        { Variable: '$.results.C.__checkpointFailure', IsPresent: true, Next: 'Parallel 1: branch 2 failed' },
+      ],
+      Default: 'D?',
+    });
+    expect(asl.States['Parallel 1: branch 1 failed']).toEqual({
+      Type: 'Pass',
+      Comment: expect.any(String),
+      InputPath: '$.results.B.__checkpointFailure',
+      ResultPath: '$.checkpointError',
+      Next: 'Checkpoint: release after failure',
+    });
+    const branch = asl.States['Parallel 1: B | C'].Branches[0].States;
+    expect(branch.B.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: branch 1 failed' }]);
+    expect(branch['B: checkpoint'].Catch.map((c: any) => c.Next)).toEqual(['Checkpoint: conflict (branch 1)', 'Checkpoint: result too large (branch 1)', 'Checkpoint: branch 1 failed']);
+    expect(branch['Checkpoint: branch 1 failed']).toEqual({
+      Type: 'Pass',
+      Comment: expect.any(String),
+      Parameters: { B: { '__checkpointFailure.$': '$.checkpointError' } },
+      ResultPath: '$.checkpointMarks',
+      Next: 'Checkpoint: branch 1 settled',
+    });
+    expect(branch['Checkpoint: branch 1 settled']).toEqual({
+      Type: 'Pass',
+      Parameters: { 'results.$': 'States.JsonMerge($.results, $.checkpointMarks, false)' },
+      End: true,
+    });
   });
 
   test('the fresh block has no checks in its branches and merges the results of A, B and C', () => {
@@ -255,18 +316,24 @@ describe('DAG: rendered ASL', () => {
       Type: 'Parallel',
       ResultSelector: { 'A.$': '$[0].results.A', 'B.$': '$[0].results.B', 'C.$': '$[1].results.C' },
       ResultPath: '$.results',
-      Next: 'D?',
+      Next: 'Parallel 1: failed?',
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: release after failure' }],
     });
     expect(block.Branches.map((b: any) => b.StartAt)).toEqual(['B', 'C']);
-    expect(Object.keys(block.Branches[0].States).sort()).toEqual(['B', 'B: checkpoint', 'Checkpoint: conflict (branch 1)', 'Checkpoint: result too large (branch 1)']);
-    expect(block.Branches[0].States.B.Catch).toBeUndefined();
-    expect(block.Branches[0].States['Checkpoint: result too large (branch 1)']).toEqual({ Type: 'Fail', Error: 'Checkpoint.ResultTooLarge', Cause: expect.any(String) });
+    expect(Object.keys(block.Branches[0].States).sort()).toEqual([
+      'B', 'B: checkpoint', 'Checkpoint: branch 1 failed', 'Checkpoint: branch 1 settled', 'Checkpoint: conflict (branch 1)', 'Checkpoint: result too large (branch 1)',
+    ]);
+    expect(block.Branches[0].States['Checkpoint: result too large (branch 1)']).toEqual({
+      Type: 'Pass',
+      Parameters: { Error: 'Checkpoint.ResultTooLarge', Cause: expect.any(String) },
+      ResultPath: '$.checkpointError',
+      Next: 'Checkpoint: branch 1 failed',
+    });
   });
 
   test('the resume copy starts each branch with a Choice that skips completed steps', () => {
     const block = asl.States['Parallel 1 (resume): B | C'];
-    expect(block.Next).toBe('D?');
+    expect(block.Next).toBe('Parallel 1 (resume): failed?');
     const branch = block.Branches[0];
     expect(branch.StartAt).toBe('Checkpoint: resume branch 3');
     expect(branch.States['Checkpoint: resume branch 3']).toEqual({
@@ -278,7 +345,7 @@ describe('DAG: rendered ASL', () => {
     expect(branch.States['Checkpoint: branch 3 already done']).toEqual({ Type: 'Succeed' });
     expect(branch.States['B (resume)'].Next).toBe('B (resume): checkpoint');
     expect(workflow.stateNamesOf('B')).toEqual(['B', 'B (resume)']);
-    expect(workflow.stateNamesOf('A')).toEqual(['A']);
+    expect(workflow.stateNamesOf('A')).toEqual(['A', 'A (resume)']);
   });
 
   test('a conditional step checks its condition, and a skipped step is checkpointed with { skipped: true }', () => {
@@ -352,7 +419,8 @@ describe('bad input fails at synth time naming the value and the fix', () => {
 
   test('a step name too long for the generated state names', () => {
     const name = 'x'.repeat(70);
-    expect(build({ steps: [pass(name)] })).toThrow(new RegExp('step name \'x{70}\' is 70 characters long; the workflow also generates the state \'x{70}: checkpoint\', which exceeds the 80 characters .* at most 68 characters'));
+    // every step has a resume copy (a rerun after a gap checks every later step), so every step generates '<name> (resume): checkpoint'
+    expect(build({ steps: [pass(name)] })).toThrow(/step name 'x{70}' is 70 characters long; the workflow also generates the state 'x{70} \(resume\): checkpoint', which exceeds the 80 characters .* at most 59 characters/);
     const inBlock = 'y'.repeat(60);
     expect(build({ steps: [pass('A', []), pass(inBlock, [])] })).toThrow(/generates the state 'y{60} \(resume\): checkpoint'.*at most 59 characters/);
   });

@@ -95,7 +95,7 @@ describe('the coordinator', () => {
     const expected = (key: string) => ({
       jobId: key,
       results: {},
-      checkpoint: { key, partitionKey: `ns#${key}`, generation: 'exec-1', expiresAt: String(NOW / 1000 + 1000), done: {} },
+      checkpoint: { key, partitionKey: `ns#${key}`, generation: 'exec-1', expiresAt: String(NOW / 1000 + 1000), leaseUntil: '2030-01-01T00:01:00.000Z', resuming: false, done: {} },
     });
     expect(viaInline).toEqual(expected('inline'));
     expect(viaModule).toEqual(expected('module'));
@@ -149,7 +149,7 @@ describe('the coordinator', () => {
       jobId: 'load',
       checkpointRestart: true,
       results: {},
-      checkpoint: { key: 'load', partitionKey: 'ns#load', generation: 'exec-10', expiresAt: String(NOW / 1000 + 1000), done: {} },
+      checkpoint: { key: 'load', partitionKey: 'ns#load', generation: 'exec-10', expiresAt: String(NOW / 1000 + 1000), leaseUntil: '2030-01-01T00:01:00.000Z', resuming: false, done: {} },
     });
   });
 
@@ -160,5 +160,47 @@ describe('the coordinator', () => {
     await expect(coordinate(event('takeover', 'dead'), deps(NOW + 1_000))).resolves.toMatchObject({ checkpoint: { generation: 'dead' } });
     const taken = await coordinate(event('takeover', 'other'), deps(NOW + 62_000));
     expect(taken.checkpoint).toMatchObject({ generation: 'dead' });
+  });
+
+  test('every step item of the key is owned by the execution until its lease ends and expires with the key; an expired generation starts afresh', async () => {
+    const deps = (now: number) => ({ dynamodb: (a: string, p: any) => client.send(new (ddb as any)[`${a}Command`](p)), now: () => now });
+    const item = async (sk: string) => (await client.send(new ddb.GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'ns#own' }, sk: { S: sk } }, ConsistentRead: true }))).Item;
+    const first = await coordinate(event('own', 'e1'), deps(NOW));
+    expect(first.checkpoint).toMatchObject({ generation: 'e1', resuming: false, leaseUntil: '2030-01-01T00:01:00.000Z' });
+    // a placeholder per step: owned, no result
+    const steps = (event('own', 'e1') as any).steps as string[];
+    for (const step of steps) {
+      expect(await item(`step#${step}`)).toEqual({
+        pk: { S: 'ns#own' },
+        sk: { S: `step#${step}` },
+        leaseOwner: { S: 'e1' },
+        leaseExpiresAt: { S: '2030-01-01T00:01:00.000Z' },
+        generation: { S: 'e1' },
+        expiresAt: { N: String(NOW / 1000 + 1000) },
+      });
+    }
+    // the first step completes (as the state machine's checkpoint write would store it)
+    await client.send(new ddb.UpdateItemCommand({
+      TableName: TABLE,
+      Key: { pk: { S: 'ns#own' }, sk: { S: `step#${steps[0]}` } },
+      UpdateExpression: 'SET #r = :r, executionId = :e',
+      ExpressionAttributeNames: { '#r': 'result' },
+      ExpressionAttributeValues: { ':r': { S: '{"v":1}' }, ':e': { S: 'e1' } },
+    }));
+
+    // WHEN a later run comes 900 s later (before the key's TTL of 1000 s): resumes, takes every item, refreshes every TTL
+    const later = NOW + 900_000;
+    const second = await coordinate(event('own', 'e2'), deps(later));
+    expect(second.checkpoint).toMatchObject({ generation: 'e1', resuming: true, done: { [steps[0]]: true } });
+    expect(await item(`step#${steps[0]}`)).toMatchObject({ result: { S: '{"v":1}' }, leaseOwner: { S: 'e2' }, expiresAt: { N: String(later / 1000 + 1000) } });
+    expect(await item('#lease')).toMatchObject({ expiresAt: { N: String(later / 1000 + 1000) } });
+
+    // WHEN a run comes after the key's TTL (items expired, not yet swept): a fresh generation, nothing done, results dropped
+    const expired = later + 1_001_000;
+    const third = await coordinate(event('own', 'e3'), deps(expired));
+    expect(third.checkpoint).toMatchObject({ generation: 'e3', resuming: false, done: {} });
+    expect(third.results).toEqual({});
+    expect(await item(`step#${steps[0]}`)).toEqual(expect.not.objectContaining({ result: expect.anything() }));
+    expect(await item('#lease')).toMatchObject({ generation: { S: 'e3' } });
   });
 });

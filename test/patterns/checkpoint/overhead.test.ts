@@ -50,12 +50,12 @@ describe('happy-path overhead of checkpointing, measured with the runner', () =>
     expect((a.output as any).results).toEqual((b.output as any).results);
   });
 
-  test('DAG of 9 (diamond + fan), Express: the same, one checkpoint write per step plus 3, no per-branch checks', async () => {
+  test('DAG of 9 (diamond + fan), Express: one checkpoint write per step plus 3, plus one Choice per parallel block (re-raises a settled branch failure)', async () => {
     const [ckpt, base] = [await runnerFor(dag, dag), await runnerFor(dagBase)];
     const [a, b] = [await ckpt.run({ id: 'd-1' }), await base.run({ id: 'd-1' })];
     expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(b.transitions).toBe(9 + 2); // 9 tasks, 2 Parallel states
-    expect(a.transitions).toBe(b.transitions + Object.keys(DAG).length + 3);
+    expect(a.transitions).toBe(b.transitions + Object.keys(DAG).length + 3 + 2);
     expect((a.output as any).results).toEqual((b.output as any).results);
   });
 });

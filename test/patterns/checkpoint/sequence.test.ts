@@ -99,6 +99,9 @@ describe('CheckpointedWorkflow (sequence of 6) executed with the local runner', 
       executionStartedAt: { S: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
       generation: { S: r.executionArn },
       expiresAt: { N: String(Math.floor(clock.nowMs / 1000) + 30 * 24 * 3600) },
+      // the execution owned the item until its lease ends (checked by every checkpoint write)
+      leaseOwner: { S: r.executionArn },
+      leaseExpiresAt: { S: new Date((Math.floor(clock.nowMs / 1000) + leaseSeconds) * 1000).toISOString() },
     });
     const lease = items.Items!.find((i) => i.sk.S === '#lease')!;
     expect(lease).toMatchObject({
@@ -127,8 +130,8 @@ describe('CheckpointedWorkflow (sequence of 6) executed with the local runner', 
     expect(rerun.status).toBe('SUCCEEDED');
     expect(stepCalls(workflow, rerun)).toEqual(Object.fromEntries(STEPS.slice(k).map((s) => [s, 1])));
     expect(rerun.output).toEqual({ ...reference, jobId, checkpoint: { key: jobId } });
-    // the rerun jumped straight to step k+1 (one Choice, no per-step checks)
-    expect(rerun.statesEntered.slice(0, 3)).toEqual(['Checkpoint: start', 'Checkpoint: resume?', k < STEPS.length ? STEPS[k] : 'Checkpoint: done']);
+    // the rerun jumped straight to step k+1 (the resume copy, whose later steps check their done flags)
+    expect(rerun.statesEntered.slice(0, 3)).toEqual(['Checkpoint: start', 'Checkpoint: resume?', k < STEPS.length ? `${STEPS[k]} (resume)` : 'Checkpoint: done']);
   });
 
   test('a rerun while the crashed run still holds the lease fails fast with Checkpoint.KeyLocked and runs nothing', async () => {
@@ -200,7 +203,7 @@ describe('CheckpointedWorkflow (sequence of 6) executed with the local runner', 
     const r = await runner.run({ jobId: 'conflict', seed: 7, conflict: 'Enrich' });
     expect(r.status).toBe('FAILED');
     expect(r.error).toBe('Checkpoint.Conflict');
-    expect(r.cause).toMatch(/^Another execution already checkpointed this step for the same key and generation/);
+    expect(r.cause).toMatch(/^The checkpoint write was refused: this execution no longer holds the key's lease .* or another execution already checkpointed this step/);
     expect(r.statesEntered.slice(-4)).toEqual(['Enrich: checkpoint', 'Checkpoint: conflict', 'Checkpoint: release after failure', 'Checkpoint: failed']);
   });
 
