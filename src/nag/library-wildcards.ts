@@ -1,4 +1,4 @@
-import { Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { workflowError } from '../core/errors';
@@ -110,39 +110,29 @@ export function libraryWildcardPolicy(role: IConstruct): iam.ManagedPolicy | und
 }
 
 /**
- * Adds the library's own wildcard statements to a policy of their own and acknowledges, on that
- * policy only, the exact findings they raise:
+ * Adds the library's own wildcard statements to a customer-managed policy of their own, attached
+ * to `role` and created on first use as `<role>/LibraryWildcards`, and acknowledges on that policy
+ * only the exact findings they raise:
  * - a statement passing `isLibraryWildcardStatement`: `AwsSolutions-IAM5[Resource::*]`;
  * - a statement marked with `explainWildcardStatement`: `AwsSolutions-IAM5[Resource::<arn>]` for
  *   each of its resources with a `*`, with the reason given there.
  * Any other statement is rejected (a programming error in the library).
  *
- * Where the statements go:
- * - a `LibraryRole`: its own wildcard policy (see `LibraryRoleProps.inlineWildcards`);
- * - any other `iam.Role` of this app (e.g. one the user passed): a customer-managed policy
- *   `<role>/LibraryWildcards`, created on first use and attached to the role;
- * - an imported role: the role's usual `addToPrincipalPolicy` (which respects an immutable
- *   import), acknowledging nothing: the user reviews their own role.
+ * With a role that is not an `iam.Role` of this app (imported), the statements go to the role the
+ * usual way (`addToPrincipalPolicy`, which respects an immutable import) and nothing is
+ * acknowledged: the user reviews their own role.
  */
 export function addLibraryWildcardPolicy(role: iam.IRole, statements: iam.PolicyStatement[]): iam.AddToPrincipalPolicyResult {
-  for (const statement of statements) {
-    if (!explained.has(statement) && !isLibraryWildcardStatement(statement)) {
-      throw workflowError(role, `addLibraryWildcardPolicy() accepts only the allowlisted actions on Resource "*" (see src/nag/library-wildcards.ts) or statements marked with explainWildcardStatement(); got ${JSON.stringify(statement.toStatementJson())}.`);
-    }
-  }
-  if (role instanceof LibraryRole) {
-    return role.addLibraryWildcards(statements);
-  }
   if (!(role instanceof iam.Role)) {
     const results = statements.map((s) => role.addToPrincipalPolicy(s));
     return { statementAdded: results.every((r) => r.statementAdded), policyDependable: results.find((r) => r.policyDependable)?.policyDependable };
   }
-  return addToManagedWildcardPolicy(role, statements);
-}
-
-function addToManagedWildcardPolicy(role: iam.Role, statements: iam.PolicyStatement[]): iam.AddToPrincipalPolicyResult {
   let policy = libraryWildcardPolicy(role);
   for (const statement of statements) {
+    const reason = explained.get(statement);
+    if (reason === undefined && !isLibraryWildcardStatement(statement)) {
+      throw workflowError(role, `addLibraryWildcardPolicy() accepts only the allowlisted actions on Resource "*" (see src/nag/library-wildcards.ts) or statements marked with explainWildcardStatement(); got ${JSON.stringify(statement.toStatementJson())}.`);
+    }
     if (!policy) {
       policy = new iam.ManagedPolicy(role, LIBRARY_WILDCARD_POLICY_ID, {
         description: 'cdk-stateful-workflows: actions that support no resource-level permissions (X-Ray, log delivery, namespaced metrics) and run-time-named execution ARNs.',
@@ -150,94 +140,46 @@ function addToManagedWildcardPolicy(role: iam.Role, statements: iam.PolicyStatem
       });
     }
     policy.addStatements(statement);
-    acknowledgeStatement(policy, statement);
+    if (reason === undefined) {
+      acknowledgeOnce(policy, RESOURCE_STAR_FINDING, LIBRARY_WILDCARD_REASON);
+    } else {
+      for (const id of wildcardFindings(policy, statement)) {
+        acknowledgeOnce(policy, id, reason);
+      }
+    }
   }
   return { statementAdded: true, policyDependable: policy };
-}
-
-/** Properties of a `LibraryRole`. */
-export interface LibraryRoleProps extends iam.RoleProps {
-  /**
-   * Keep the library's wildcard statements in an inline policy `LibraryWildcards` of the role
-   * itself (AWS::IAM::Role `Policies`, no extra resource; the acknowledgments sit on the role's
-   * CloudFormation resource, whose only inline policy is this one) instead of a customer-managed
-   * policy `<role>/LibraryWildcards` (one more resource, but not an inline policy for
-   * HIPAA/NIST/PCI's IAMNoInlinePolicy).
-   * @default false
-   */
-  readonly inlineWildcards?: boolean;
 }
 
 /**
  * An `iam.Role` for the roles the library creates (state machine, WorkflowFunction): statements
  * that are the library's own unavoidable wildcards, including those aws-cdk-lib adds internally
- * (X-Ray for active tracing, log delivery for state machine logging), go to its wildcard policy
- * with their acknowledgment; everything else goes to the DefaultPolicy as usual, where a wildcard
- * stays reported.
+ * (X-Ray for active tracing, log delivery for state machine logging), go to its LibraryWildcards
+ * policy with their acknowledgment; everything else goes to the DefaultPolicy as usual, where a
+ * wildcard stays reported.
  */
 export class LibraryRole extends iam.Role {
-  private readonly inlineWildcards: boolean;
-  private readonly wildcardDocument = new iam.PolicyDocument();
-
-  public constructor(scope: Construct, id: string, props: LibraryRoleProps) {
+  public constructor(scope: Construct, id: string, props: iam.RoleProps) {
     super(scope, id, props);
-    this.inlineWildcards = props.inlineWildcards ?? false;
-    if (this.inlineWildcards) {
-      const cfn = this.node.defaultChild as iam.CfnRole;
-      const given = cfn.policies;
-      cfn.policies = Lazy.any({
-        produce: () => {
-          // The role's own `inlinePolicies`, as aws-cdk-lib rendered them (a plain array or nothing).
-          const list: unknown[] = Array.isArray(given) ? [...given] : [];
-          if (!this.wildcardDocument.isEmpty) {
-            list.push({ policyName: LIBRARY_WILDCARD_POLICY_ID, policyDocument: this.wildcardDocument });
-          }
-          return list.length > 0 ? list : undefined;
-        },
-      }) as any;
-    }
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
     if (explained.has(statement) || isLibraryWildcardStatement(statement)) {
-      return this.addLibraryWildcards([statement]);
+      return addLibraryWildcardPolicy(this, [statement]);
     }
     return super.addToPrincipalPolicy(statement);
   }
-
-  /** Adds library wildcard statements (see `addLibraryWildcardPolicy`). */
-  public addLibraryWildcards(statements: iam.PolicyStatement[]): iam.AddToPrincipalPolicyResult {
-    if (!this.inlineWildcards) {
-      return addToManagedWildcardPolicy(this, statements);
-    }
-    for (const statement of statements) {
-      this.wildcardDocument.addStatements(statement);
-      acknowledgeStatement(this.node.defaultChild!, statement);
-    }
-    return { statementAdded: true, policyDependable: this };
-  }
 }
 
-function acknowledgeStatement(scope: IConstruct, statement: iam.PolicyStatement): void {
-  const reason = explained.get(statement);
-  if (reason === undefined) {
-    acknowledgeOnce(scope, RESOURCE_STAR_FINDING, LIBRARY_WILDCARD_REASON);
-  } else {
-    for (const id of wildcardFindings(scope, statement)) {
-      acknowledgeOnce(scope, id, reason);
-    }
-  }
-}
-
-function acknowledgeOnce(scope: IConstruct, id: string, reason: string): void {
-  const done = acknowledged.get(scope) ?? new Set<string>();
+function acknowledgeOnce(policy: iam.ManagedPolicy, id: string, reason: string): void {
+  const done = acknowledged.get(policy) ?? new Set<string>();
   if (!done.has(id)) {
     done.add(id);
-    acknowledged.set(scope, done);
-    Validations.of(scope).acknowledge({ id, reason });
+    acknowledged.set(policy, done);
+    Validations.of(policy).acknowledge({ id, reason });
   }
 }
-const acknowledged = new WeakMap<IConstruct, Set<string>>();
+const acknowledged = new WeakMap<iam.ManagedPolicy, Set<string>>();
 
 /**
  * The `AwsSolutions-IAM5[Resource::...]` finding ids of the statement's resources that contain a
