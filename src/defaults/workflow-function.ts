@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS, newestNodeRuntime } from './constants';
 import { workflowError } from '../core/errors';
 import { validateDurationRange, validateNonNegativeInteger } from '../core/validation';
+import { acknowledgeSynchronousInvocation, LibraryRole } from '../nag';
 
 /**
  * Auto scaling of provisioned concurrency on the function's alias, tracking utilization.
@@ -207,7 +208,7 @@ export class WorkflowFunction extends Construct {
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
-    const role = props.role ?? new iam.Role(this, 'ServiceRole', {
+    const role = props.role ?? new LibraryRole(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Execution role of a cdk-stateful-workflows WorkflowFunction: writes its own log group only.',
     });
@@ -245,6 +246,7 @@ export class WorkflowFunction extends Construct {
         handler: props.handler ?? 'index.handler',
       });
 
+    acknowledgeSynchronousInvocation(this.function);
     this.provisionedConcurrency = provisioned;
     this.alias = new lambda.Alias(this, 'Alias', {
       aliasName: props.aliasName ?? DEFAULTS.aliasName,

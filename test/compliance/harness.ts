@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, AppProps, CfnResource, IPolicyValidationPluginBeta1, Validations } from 'aws-cdk-lib';
+import { App, AppProps, CfnResource, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { buildExamplesApp } from '../../examples/app-builder';
 
@@ -26,8 +26,10 @@ export interface Finding {
   readonly resourceType: string;
 }
 
-function plugins(app: App, packs: readonly PackName[]): IPolicyValidationPluginBeta1[] {
-  const make: Record<PackName, () => IPolicyValidationPluginBeta1> = {
+type Plugin = Parameters<ReturnType<typeof Validations.of>['addPlugins']>[0];
+
+function plugins(app: App, packs: readonly PackName[]): Plugin[] {
+  const make: Record<PackName, () => Plugin> = {
     'AwsSolutions': () => new AwsSolutionsChecks(app),
     'Serverless': () => new ServerlessChecks(app),
     'HIPAA.Security': () => new HIPAASecurityChecks(app),
@@ -55,10 +57,18 @@ export function complianceFindings(makeApp: (outdir: string) => App, packs: read
     const app = makeApp(outdir);
     Validations.of(app).addPlugins(...plugins(app, packs));
     let failure: unknown;
+    // aws-cdk-lib prints the whole validation report (with stack traces) to stderr; the findings
+    // are read from the report file instead.
+    const consoleError = console.error;
+    const exitCode = process.exitCode;
+    console.error = () => undefined;
     try {
       app.synth();
     } catch (e) {
       failure = e;
+    } finally {
+      console.error = consoleError;
+      process.exitCode = exitCode;
     }
     const reportFile = path.join(outdir, 'validation-report.json');
     if (!fs.existsSync(reportFile)) {
