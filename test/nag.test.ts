@@ -1,10 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { complianceFindings } from './compliance/harness';
 import { Saga, SequentialWorkflow, Step, WorkflowFunction } from '../src';
-import { addLibraryWildcardPolicy, LIBRARY_WILDCARD_POLICY_ID, RESOURCE_STAR_FINDING } from '../src/nag';
+import { addLibraryStatements, addLibraryWildcardPolicy, LIBRARY_WILDCARD_POLICY_ID, RESOURCE_STAR_FINDING } from '../src/nag';
 
 /*
  * The example stacks are checked against every pack (AwsSolutions and Serverless included) in
@@ -94,15 +95,18 @@ describe('the library wildcard policy', () => {
     return policies[id!].Properties.PolicyDocument.Statement;
   }
 
-  test('a function role: X-Ray only, attached to its role', () => {
-    expect(policyOf('FnServiceRole')).toEqual([{
-      Effect: 'Allow',
-      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-      Resource: '*',
-    }]);
+  test('a function role: its log group and X-Ray, attached to its role; no DefaultPolicy, so no more resources than before', () => {
+    const logGroup = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((k) => k.startsWith('FnLogGroup'));
+    expect(policyOf('FnServiceRole')).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
+      { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+    ]);
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       Roles: [{ Ref: Match.stringLikeRegexp('^FnServiceRole') }],
     });
+    // role, library policy, function, log group, version, alias: 6, as with the DefaultPolicy before
+    const fnResources = stack.node.findChild('Fn').node.findAll().filter((c) => CfnResource.isCfnResource(c)).map((c) => (c as CfnResource).cfnResourceType);
+    expect(fnResources.sort()).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::Lambda::Alias', 'AWS::Lambda::Function', 'AWS::Lambda::Version', 'AWS::Logs::LogGroup']);
   });
 
   test('a state machine role: log delivery and X-Ray; a saga\'s also PutMetricData limited to its namespace', () => {
@@ -152,6 +156,25 @@ describe('the library wildcard policy', () => {
     const role = new iam.Role(s, 'R', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
     expect(() => addLibraryWildcardPolicy(role, [deleteAnyTable()]))
       .toThrow(/\[S\/R\] addLibraryWildcardPolicy\(\) accepts only the allowlisted actions.*dynamodb:DeleteTable/);
+  });
+
+  test('addLibraryStatements refuses any wildcard, so the acknowledgment can never hide one', () => {
+    const s = new Stack(new App(), 'S');
+    const role = new iam.Role(s, 'R', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    expect(() => addLibraryStatements(role, [new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [`${s.formatArn({ service: 'logs', resource: 'log-group', resourceName: 'x' })}:*`] })]))
+      .toThrow(/\[S\/R\] addLibraryStatements\(\) accepts only Allow statements without wildcards/);
+    expect(() => addLibraryStatements(role, [new iam.PolicyStatement({ actions: ['logs:*'], resources: ['arn:aws:logs:us-east-1:1:log-group:x'] })]))
+      .toThrow(/without wildcards/);
+  });
+
+  test('a function writing to an imported log group (ARN ending in :*) is still clean, acknowledged for that ARN only', () => {
+    const findings = complianceFindings((outdir) => {
+      const a = new App({ outdir });
+      const st = new Stack(a, 'Imported', { env: ENV });
+      new WorkflowFunction(st, 'Fn', { code, logGroup: logs.LogGroup.fromLogGroupName(st, 'Logs', 'shared-functions') });
+      return a;
+    }, ['AwsSolutions', 'Serverless']);
+    expect(findings).toEqual([]);
   });
 
   test('a role the user passes in gets the library statements in a policy of its own too', () => {

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS, newestNodeRuntime } from './constants';
 import { workflowError } from '../core/errors';
 import { validateDurationRange, validateNonNegativeInteger } from '../core/validation';
-import { acknowledgeSynchronousInvocation, LibraryRole } from '../nag';
+import { acknowledgeSynchronousInvocation, addLibraryStatements, explainWildcardStatement, LibraryRole } from '../nag';
 
 /**
  * Auto scaling of provisioned concurrency on the function's alias, tracking utilization.
@@ -214,7 +214,11 @@ export class WorkflowFunction extends Construct {
     });
     this.role = role;
     if (!props.role) {
-      this.logGroup.grantWrite(role);
+      // The actions of logGroup.grantWrite(role), in the role's library policy: no DefaultPolicy.
+      // An imported log group's ARN ends in ':*' (its log streams, named by Lambda at run time).
+      addLibraryStatements(role, [explainWildcardStatement(
+        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
+        'Lambda creates and writes log streams, named at run time, in the function\'s own log group only: the ARN is that one log group\'s (arn:...:log-group:<name>:*).')]);
     }
 
     const common: lambda.FunctionOptions = {

@@ -5,7 +5,7 @@ import { workflowError } from '../core/errors';
 
 /*
  * The library's own unavoidable IAM wildcards, and nothing else, live in one customer-managed
- * policy per role, `<role>/LibraryWildcards`, and the cdk-nag acknowledgments are attached to that
+ * policy per role, `<role>/LibraryPolicy`, and the cdk-nag acknowledgments are attached to that
  * policy only, naming the exact finding (`AwsSolutions-IAM5[Resource::*]`). A wildcard the user
  * adds to the same role goes to the role's DefaultPolicy (or wherever the user puts it) and is
  * still reported.
@@ -58,13 +58,13 @@ const FAMILIES: readonly WildcardFamily[] = [
 
 const FAMILY_OF_ACTION = new Map<string, WildcardFamily>(FAMILIES.flatMap((f) => f.actions.map((a) => [a, f] as const)));
 
-/** The reason recorded with `AwsSolutions-IAM5[Resource::*]` on every LibraryWildcards policy. */
+/** The reason recorded with `AwsSolutions-IAM5[Resource::*]` on every LibraryPolicy. */
 export const LIBRARY_WILDCARD_REASON = 'This customer-managed policy holds only cdk-stateful-workflows\' own statements for actions that support no resource-level permissions, admitted by a fixed allowlist (src/nag/library-wildcards.ts): '
   + FAMILIES.map((f) => f.reason).join(' ')
   + ' Any other wildcard on the same role is not covered by this acknowledgment and is still reported.';
 
 /** The construct id of the library's wildcard policy under a role. */
-export const LIBRARY_WILDCARD_POLICY_ID = 'LibraryWildcards';
+export const LIBRARY_WILDCARD_POLICY_ID = 'LibraryPolicy';
 
 /** The exact cdk-nag finding a `Resource: "*"` statement raises. */
 export const RESOURCE_STAR_FINDING = 'AwsSolutions-IAM5[Resource::*]';
@@ -95,7 +95,7 @@ export function isLibraryWildcardStatement(statement: iam.PolicyStatement): bool
 /**
  * Marks a statement whose resources must contain a wildcard for a reason the allowlist cannot
  * know (e.g. `arn:...:execution:<child machine>:*`, the executions a `.sync` task starts, named at
- * run time). A `LibraryRole` routes it into its LibraryWildcards policy and acknowledges exactly
+ * run time). A `LibraryRole` routes it into its LibraryPolicy and acknowledges exactly
  * the findings of its wildcard resources, with `reason`. Returns the statement.
  */
 export function explainWildcardStatement(statement: iam.PolicyStatement, reason: string): iam.PolicyStatement {
@@ -110,9 +110,9 @@ export function libraryWildcardPolicy(role: IConstruct): iam.ManagedPolicy | und
 }
 
 /**
- * Adds the library's own wildcard statements to a customer-managed policy of their own, attached
- * to `role` and created on first use as `<role>/LibraryWildcards`, and acknowledges on that policy
- * only the exact findings they raise:
+ * Adds the library's own wildcard statements to a customer-managed policy of the library's own,
+ * attached to `role` and created on first use as `<role>/LibraryPolicy`, and acknowledges on that
+ * policy only the exact findings they raise:
  * - a statement passing `isLibraryWildcardStatement`: `AwsSolutions-IAM5[Resource::*]`;
  * - a statement marked with `explainWildcardStatement`: `AwsSolutions-IAM5[Resource::<arn>]` for
  *   each of its resources with a `*`, with the reason given there.
@@ -123,23 +123,18 @@ export function libraryWildcardPolicy(role: IConstruct): iam.ManagedPolicy | und
  * acknowledged: the user reviews their own role.
  */
 export function addLibraryWildcardPolicy(role: iam.IRole, statements: iam.PolicyStatement[]): iam.AddToPrincipalPolicyResult {
-  if (!(role instanceof iam.Role)) {
-    const results = statements.map((s) => role.addToPrincipalPolicy(s));
-    return { statementAdded: results.every((r) => r.statementAdded), policyDependable: results.find((r) => r.policyDependable)?.policyDependable };
-  }
-  let policy = libraryWildcardPolicy(role);
   for (const statement of statements) {
-    const reason = explained.get(statement);
-    if (reason === undefined && !isLibraryWildcardStatement(statement)) {
+    if (!explained.has(statement) && !isLibraryWildcardStatement(statement)) {
       throw workflowError(role, `addLibraryWildcardPolicy() accepts only the allowlisted actions on Resource "*" (see src/nag/library-wildcards.ts) or statements marked with explainWildcardStatement(); got ${JSON.stringify(statement.toStatementJson())}.`);
     }
-    if (!policy) {
-      policy = new iam.ManagedPolicy(role, LIBRARY_WILDCARD_POLICY_ID, {
-        description: 'cdk-stateful-workflows: actions that support no resource-level permissions (X-Ray, log delivery, namespaced metrics) and run-time-named execution ARNs.',
-        roles: [role],
-      });
-    }
+  }
+  if (!(role instanceof iam.Role)) {
+    return addToImportedRole(role, statements);
+  }
+  const policy = libraryPolicyOf(role);
+  for (const statement of statements) {
     policy.addStatements(statement);
+    const reason = explained.get(statement);
     if (reason === undefined) {
       acknowledgeOnce(policy, RESOURCE_STAR_FINDING, LIBRARY_WILDCARD_REASON);
     } else {
@@ -152,10 +147,55 @@ export function addLibraryWildcardPolicy(role: iam.IRole, statements: iam.Policy
 }
 
 /**
+ * Adds statements the library writes for a role it manages itself (e.g. a WorkflowFunction's
+ * write access to its own log group) to the same customer-managed policy, so that the role needs
+ * no inline DefaultPolicy (one resource fewer, and no IAMNoInlinePolicy finding in the HIPAA,
+ * NIST and PCI packs). Only statements without any `*` in their actions or resources are
+ * accepted, so they cannot raise the acknowledged `Resource::*` finding and the acknowledgment
+ * can never hide them; or statements marked with `explainWildcardStatement`, acknowledged exactly
+ * as `addLibraryWildcardPolicy` does. With an imported role, the usual `addToPrincipalPolicy`.
+ */
+export function addLibraryStatements(role: iam.IRole, statements: iam.PolicyStatement[]): iam.AddToPrincipalPolicyResult {
+  const stack = Stack.of(role);
+  const explainedOnes = statements.filter((st) => explained.has(st));
+  statements = statements.filter((st) => !explained.has(st));
+  for (const statement of statements) {
+    const flat = [...statement.actions, ...statement.resources].map((x) => flatten(Token.isUnresolved(x) ? stack.resolve(x) : x));
+    if (statement.effect !== iam.Effect.ALLOW || statement.notActions.length > 0 || statement.notResources.length > 0
+      || statement.hasPrincipal || flat.some((x) => x.includes('*'))) {
+      throw workflowError(role, `addLibraryStatements() accepts only Allow statements without wildcards, NotAction, NotResource or principals; got ${JSON.stringify(statement.toStatementJson())}. Use addLibraryWildcardPolicy() for an allowlisted wildcard.`);
+    }
+  }
+  if (explainedOnes.length > 0) {
+    addLibraryWildcardPolicy(role, explainedOnes);
+  }
+  if (!(role instanceof iam.Role)) {
+    return addToImportedRole(role, statements);
+  }
+  const policy = libraryPolicyOf(role);
+  if (statements.length > 0) {
+    policy.addStatements(...statements);
+  }
+  return { statementAdded: true, policyDependable: policy };
+}
+
+function addToImportedRole(role: iam.IRole, statements: iam.PolicyStatement[]): iam.AddToPrincipalPolicyResult {
+  const results = statements.map((s) => role.addToPrincipalPolicy(s));
+  return { statementAdded: results.every((r) => r.statementAdded), policyDependable: results.find((r) => r.policyDependable)?.policyDependable };
+}
+
+function libraryPolicyOf(role: iam.Role): iam.ManagedPolicy {
+  return libraryWildcardPolicy(role) ?? new iam.ManagedPolicy(role, LIBRARY_WILDCARD_POLICY_ID, {
+    description: 'cdk-stateful-workflows: the library\'s own statements for this role (its log group; actions without resource-level permissions: X-Ray, log delivery, namespaced metrics; run-time-named execution ARNs).',
+    roles: [role],
+  });
+}
+
+/**
  * An `iam.Role` for the roles the library creates (state machine, WorkflowFunction): statements
  * that are the library's own unavoidable wildcards, including those aws-cdk-lib adds internally
- * (X-Ray for active tracing, log delivery for state machine logging), go to its LibraryWildcards
- * policy with their acknowledgment; everything else goes to the DefaultPolicy as usual, where a
+ * (X-Ray for active tracing, log delivery for state machine logging), go to its LibraryPolicy
+ * with their acknowledgment; everything else goes to the DefaultPolicy as usual, where a
  * wildcard stays reported.
  */
 export class LibraryRole extends iam.Role {
