@@ -4,6 +4,7 @@
  *
  *   CDK_VALIDATION=false npx tsx test/compliance/count.ts          # print, and the difference from findings.json
  *   CDK_VALIDATION=false npx tsx test/compliance/count.ts --write  # also rewrite findings.json `remaining` and docs/compliance.md
+ *   npx tsx test/compliance/count.ts --render                       # only re-render docs/compliance.md from findings.json (no synth)
  *
  * After `--write`, give every new rule in findings.json `rules` a reason and the prop that closes
  * it (the compliance test fails on TODO), and read the diff of docs/compliance.md.
@@ -12,6 +13,11 @@ import * as fs from 'fs';
 import { DOC_FILE, loadData, ruleKey, saveData, totals, withGenerated } from './data';
 import { exampleFindings, groupFindings, PACKS } from './harness';
 
+if (process.argv.includes('--render')) {
+  fs.writeFileSync(DOC_FILE, withGenerated(fs.readFileSync(DOC_FILE, 'utf8'), loadData()));
+  console.log(`rendered ${DOC_FILE}`);
+  process.exit(0);
+}
 const t0 = Date.now();
 const groups = groupFindings(exampleFindings());
 const data = loadData();
