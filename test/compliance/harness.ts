@@ -35,9 +35,30 @@ function plugins(app: App, packs: readonly PackName[]): Plugin[] {
     'HIPAA.Security': () => new HIPAASecurityChecks(app),
     'NIST.800.53.R5': () => new NIST80053R5Checks(app),
     'PCI.DSS.321': () => new PCIDSS321Checks(app),
-    'cdk-validator-cfnguard': () => new CfnGuardValidator(),
+    'cdk-validator-cfnguard': () => new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: controlTowerRulesFor(app) }),
   };
   return packs.map((p) => make[p]());
+}
+
+const CONTROL_TOWER_RULES = path.join(path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules', 'control-tower', 'cfn-guard');
+
+/**
+ * The Control Tower rule files that can report on a resource type of `app`: cfn-guard evaluates
+ * all 300+ bundled rules against every template otherwise (about 20 s of CPU for the examples),
+ * and a rule only reports on the types its header lists under "Reports on:". A rule file whose
+ * header names no type is kept. The types are read from the construct tree before synthesis.
+ */
+export function controlTowerRulesFor(app: App): string[] {
+  const types = new Set(app.node.findAll().filter(CfnResource.isCfnResource).map((c) => (c as CfnResource).cfnResourceType));
+  const files = fs.readdirSync(CONTROL_TOWER_RULES, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.guard'))
+    .map((f) => path.join(CONTROL_TOWER_RULES, f))
+    .sort();
+  return files.filter((file) => {
+    const header = /#\s*Reports on:([\s\S]*?)#\s*Evaluates:/.exec(fs.readFileSync(file, 'utf8'))?.[1] ?? '';
+    const reported = header.match(/AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g) ?? [];
+    return reported.length === 0 || reported.some((t) => types.has(t));
+  });
 }
 
 interface ReportViolation {
