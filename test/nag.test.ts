@@ -1,68 +1,189 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { buildExamplesApp, exampleModules } from '../examples/app-builder';
-import { SequentialWorkflow, Step, WorkflowFunction } from '../src';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Saga, SequentialWorkflow, Step, WorkflowFunction } from '../src';
+import { complianceFindings } from './compliance/harness';
+import { addLibraryStatements, addLibraryWildcardPolicy, LIBRARY_WILDCARD_POLICY_ID, RESOURCE_STAR_FINDING } from '../src/nag';
 
-interface Violation { ruleName: string; violatingConstructs: Array<{ constructPath: string }> }
-
-/**
- * Runs cdk-nag 3 (a CDK policy-validation plugin) over an app and returns the unacknowledged
- * findings as "rule at path". Synth fails and writes a report when there are findings.
+/*
+ * The example stacks are checked against every pack (AwsSolutions and Serverless included) in
+ * test/compliance/compliance.test.ts. Here: small stacks that prove the acknowledgments are the
+ * library's own and scoped, so a user's wildcard is still reported.
  */
-function nagFindings(makeApp: (outdir: string) => App): string[] {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-'));
-  try {
-    const app = makeApp(outdir);
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
-    let failure: unknown;
-    try {
-      app.synth();
-    } catch (e) {
-      failure = e;
-    }
-    const reportFile = path.join(outdir, 'validation-report.json');
-    const report = fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : { pluginReports: [] };
-    const findings: string[] = (report.pluginReports as Array<{ violations: Violation[] }>)
-      .flatMap((r) => r.violations)
-      .flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`));
-    if (failure && findings.length === 0) {
-      throw failure;
-    }
-    return findings.sort();
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const code = lambda.Code.fromInline('exports.handler = async () => 1;');
+
+interface Built { stack: Stack; fn: WorkflowFunction; wf: SequentialWorkflow; saga: Saga }
+
+function build(app: App, customize?: (b: Built) => void): Built {
+  const stack = new Stack(app, 'Control', { env: ENV });
+  const fn = new WorkflowFunction(stack, 'Fn', { code });
+  const wf = new SequentialWorkflow(stack, 'Wf', { steps: [Step.lambda('S', fn)] });
+  const undo = new WorkflowFunction(stack, 'Undo', { code, provisionedConcurrency: 0 });
+  const saga = new Saga(stack, 'Saga', {
+    steps: [{ action: Step.lambda('Reserve', fn), compensation: Step.lambda('Release', undo) }, { action: Step.lambda('Ship', fn) }],
+  });
+  const built = { stack, fn, wf, saga };
+  customize?.(built);
+  return built;
 }
 
-describe('cdk-nag AwsSolutions + Serverless', () => {
-  test('every example stack has zero unacknowledged findings', () => {
-    let count = 0;
-    const findings = nagFindings((outdir) => {
-      const { app, stacks } = buildExamplesApp({ outdir });
-      count = stacks.length;
-      return app;
+function nag(customize?: (b: Built) => void): string[] {
+  return complianceFindings((outdir) => {
+    const app = new App({ outdir });
+    build(app, customize);
+    return app;
+  }, ['AwsSolutions', 'Serverless']).map((f) => `${f.rule} at ${f.path}`);
+}
+
+const deleteAnyTable = () => new iam.PolicyStatement({ actions: ['dynamodb:DeleteTable'], resources: ['*'] });
+
+describe('cdk-nag AwsSolutions + Serverless without user acknowledgments', () => {
+  test('a stack of constructs with defaults has zero findings', () => {
+    expect(nag()).toEqual([]);
+  });
+
+  test('control: dynamodb:DeleteTable on * added by the user to a workflow role and a function role is still reported', () => {
+    const findings = nag(({ fn, wf, saga }) => {
+      wf.stateMachine.addToRolePolicy(deleteAnyTable());
+      fn.role.addToPrincipalPolicy(deleteAnyTable());
+      saga.stateMachine.role.addToPrincipalPolicy(deleteAnyTable());
     });
-    expect(count).toBe(exampleModules().length);
-    expect(count).toBeGreaterThan(0);
+    expect(findings).toEqual([
+      `${RESOURCE_STAR_FINDING} at Control/Fn/ServiceRole/DefaultPolicy/Resource`,
+      `${RESOURCE_STAR_FINDING} at Control/Saga/StateMachineRole/DefaultPolicy/Resource`,
+      `${RESOURCE_STAR_FINDING} at Control/Wf/StateMachineRole/DefaultPolicy/Resource`,
+    ]);
+  });
+
+  test('control: a wildcard that only looks like the library\'s is still reported', () => {
+    const findings = nag(({ fn, wf }) => {
+      // an allowlisted action mixed with another one
+      wf.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'dynamodb:DeleteTable'], resources: ['*'] }));
+      // PutMetricData without the namespace condition
+      fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'] }));
+      // an action wildcard
+      fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['xray:*'], resources: ['*'] }));
+    });
+    expect(findings).toEqual([
+      'AwsSolutions-IAM5[Action::xray:*] at Control/Fn/ServiceRole/DefaultPolicy/Resource',
+      `${RESOURCE_STAR_FINDING} at Control/Fn/ServiceRole/DefaultPolicy/Resource`,
+      `${RESOURCE_STAR_FINDING} at Control/Wf/StateMachineRole/DefaultPolicy/Resource`,
+    ]);
+  });
+
+  test('control: a user policy of their own on a library role is reported', () => {
+    const findings = nag(({ fn }) => {
+      new iam.Policy(fn, 'Extra', { roles: [fn.role], statements: [deleteAnyTable()] });
+    });
+    expect(findings).toEqual([`${RESOURCE_STAR_FINDING} at Control/Fn/Extra/Resource`]);
+  });
+});
+
+describe('the library wildcard policy', () => {
+  const app = new App();
+  const { stack } = build(app);
+  const template = Template.fromStack(stack);
+
+  function policyOf(rolePathPrefix: string): unknown[] {
+    const policies = template.findResources('AWS::IAM::ManagedPolicy');
+    const id = Object.keys(policies).find((k) => k.startsWith(`${rolePathPrefix}${LIBRARY_WILDCARD_POLICY_ID}`));
+    expect(id).toBeDefined();
+    return policies[id!].Properties.PolicyDocument.Statement;
+  }
+
+  test('a function role: its log group and X-Ray, attached to its role; no DefaultPolicy, so no more resources than before', () => {
+    const logGroup = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((k) => k.startsWith('FnLogGroup'));
+    expect(policyOf('FnServiceRole')).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
+      { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+    ]);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^FnServiceRole') }],
+    });
+    // role, library policy, function, log group, version, alias: 6, as with the DefaultPolicy before
+    const fnResources = stack.node.findChild('Fn').node.findAll().filter((c) => CfnResource.isCfnResource(c)).map((c) => (c as CfnResource).cfnResourceType);
+    expect(fnResources.sort()).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::Lambda::Alias', 'AWS::Lambda::Function', 'AWS::Lambda::Version', 'AWS::Logs::LogGroup']);
+  });
+
+  test('a state machine role: log delivery and X-Ray; a saga\'s also PutMetricData limited to its namespace', () => {
+    const logDelivery = {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
+      Resource: '*',
+    };
+    const xray = {
+      Effect: 'Allow',
+      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      Resource: '*',
+    };
+    expect(policyOf('WfStateMachineRole')).toEqual([logDelivery, xray]);
+    expect(policyOf('SagaStateMachineRole')).toEqual([logDelivery, xray, {
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': Saga.METRIC_NAMESPACE } },
+    }]);
+  });
+
+  test('no wildcard is left in the roles\' DefaultPolicies', () => {
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      const resources = (policy.Properties.PolicyDocument.Statement as Array<{ Resource: unknown }>).flatMap((s) => s.Resource);
+      expect({ id, star: resources.includes('*') }).toEqual({ id, star: false });
+    }
+  });
+
+  test('the acknowledgment sits on the wildcard policy only, naming the exact finding', () => {
+    const acknowledged = stack.node.findAll()
+      .filter((c) => c.node.metadata.some((m) => m.type === 'aws:cdk:acknowledged-rules'))
+      .map((c) => `${c.node.path}: ${c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').flatMap((m) => Object.keys(m.data)).join(', ')}`);
+    expect(acknowledged.map((a) => a.replace(/Annotation::/g, ''))).toEqual([
+      `Control/Fn/ServiceRole/${LIBRARY_WILDCARD_POLICY_ID}: ${RESOURCE_STAR_FINDING}`,
+      'Control/Fn/Function/Resource: Serverless-LambdaDLQ, HIPAA.Security-LambdaDLQ, NIST.800.53.R5-LambdaDLQ',
+      `Control/Wf/StateMachineRole/${LIBRARY_WILDCARD_POLICY_ID}: ${RESOURCE_STAR_FINDING}`,
+      `Control/Undo/ServiceRole/${LIBRARY_WILDCARD_POLICY_ID}: ${RESOURCE_STAR_FINDING}`,
+      'Control/Undo/Function/Resource: Serverless-LambdaDLQ, HIPAA.Security-LambdaDLQ, NIST.800.53.R5-LambdaDLQ',
+      `Control/Saga/StateMachineRole/${LIBRARY_WILDCARD_POLICY_ID}: ${RESOURCE_STAR_FINDING}`,
+    ]);
+  });
+
+  test('addLibraryWildcardPolicy refuses a statement that is not on the allowlist', () => {
+    const s = new Stack(new App(), 'S');
+    const role = new iam.Role(s, 'R', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+    expect(() => addLibraryWildcardPolicy(role, [deleteAnyTable()]))
+      .toThrow(/\[S\/R\] addLibraryWildcardPolicy\(\) accepts only the allowlisted actions.*dynamodb:DeleteTable/);
+  });
+
+  test('addLibraryStatements refuses any wildcard, so the acknowledgment can never hide one', () => {
+    const s = new Stack(new App(), 'S');
+    const role = new iam.Role(s, 'R', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    expect(() => addLibraryStatements(role, [new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [`${s.formatArn({ service: 'logs', resource: 'log-group', resourceName: 'x' })}:*`] })]))
+      .toThrow(/\[S\/R\] addLibraryStatements\(\) accepts only Allow statements without wildcards/);
+    expect(() => addLibraryStatements(role, [new iam.PolicyStatement({ actions: ['logs:*'], resources: ['arn:aws:logs:us-east-1:1:log-group:x'] })]))
+      .toThrow(/without wildcards/);
+  });
+
+  test('a function writing to an imported log group (ARN ending in :*) is still clean, acknowledged for that ARN only', () => {
+    const findings = complianceFindings((outdir) => {
+      const a = new App({ outdir });
+      const st = new Stack(a, 'Imported', { env: ENV });
+      new WorkflowFunction(st, 'Fn', { code, logGroup: logs.LogGroup.fromLogGroupName(st, 'Logs', 'shared-functions') });
+      return a;
+    }, ['AwsSolutions', 'Serverless']);
     expect(findings).toEqual([]);
   });
 
-  test('control: without the acknowledgments the same defaults are reported (the harness can fail)', () => {
-    const findings = nagFindings((outdir) => {
-      const app = new App({ outdir });
-      const stack = new Stack(app, 'Control', { env: { account: '123456789012', region: 'us-east-1' } });
-      const fn = new WorkflowFunction(stack, 'Fn', { code: lambda.Code.fromInline('exports.handler = async () => 1;') });
-      new SequentialWorkflow(stack, 'Wf', { steps: [Step.lambda('S', fn)] });
-      return app;
+  test('a role the user passes in gets the library statements in a policy of its own too', () => {
+    const s = new Stack(new App(), 'S');
+    const role = new iam.Role(s, 'Mine', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+    addLibraryWildcardPolicy(role, [new iam.PolicyStatement({ actions: ['xray:PutTraceSegments'], resources: ['*'] })]);
+    Template.fromStack(s).hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' }] },
+      Roles: [{ Ref: Match.stringLikeRegexp('^Mine') }],
     });
-    expect(findings).toEqual([
-      'AwsSolutions-IAM5[Resource::*] at Control/Fn/ServiceRole/DefaultPolicy/Resource',
-      'AwsSolutions-IAM5[Resource::*] at Control/Wf/StateMachine/Role/DefaultPolicy/Resource',
-      'Serverless-LambdaDLQ at Control/Fn/Function/Resource',
-    ]);
   });
 });

@@ -2,7 +2,6 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { JsonPath } from 'aws-cdk-lib/aws-stepfunctions';
 import { EXAMPLE_ENV } from '../app-builder';
-import { acknowledgeLibraryDefaults } from '../nag-acknowledgments';
 import { CheckpointTable, SequentialWorkflow, Step, WorkflowFunction } from '../../src';
 
 /**
@@ -35,6 +34,5 @@ export function register(app: App): Stack {
       Step.pass('Done', { parameters: { 'jobId.$': '$.jobId', 'status': 'accepted', 'at': JsonPath.stringAt('$$.State.EnteredTime') } }),
     ],
   });
-  acknowledgeLibraryDefaults(stack);
   return stack;
 }

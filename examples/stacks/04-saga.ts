@@ -1,7 +1,6 @@
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { EXAMPLE_ENV } from '../app-builder';
-import { acknowledgeLibraryDefaults } from '../nag-acknowledgments';
 import { Saga, Step, WorkflowFunction } from '../../src';
 
 /**
@@ -43,6 +42,5 @@ export function register(app: App): Stack {
     ],
   });
 
-  acknowledgeLibraryDefaults(stack);
   return stack;
 }

@@ -2,7 +2,6 @@ import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Condition } from 'aws-cdk-lib/aws-stepfunctions';
 import { EXAMPLE_ENV } from '../app-builder';
-import { acknowledgeLibraryDefaults } from '../nag-acknowledgments';
 import { CheckpointedWorkflow, Step, WorkflowFunction } from '../../src';
 
 /**
@@ -41,6 +40,5 @@ export function register(app: App): Stack {
       },
     ],
   });
-  acknowledgeLibraryDefaults(stack);
   return stack;
 }

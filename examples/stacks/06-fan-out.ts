@@ -3,7 +3,6 @@ import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { EXAMPLE_ENV } from '../app-builder';
-import { acknowledgeLibraryDefaults } from '../nag-acknowledgments';
 import { FanOutFanIn, Step, WorkflowFunction } from '../../src';
 
 /** The partners whose catalogues are synchronised every night. */
@@ -62,6 +61,5 @@ export function register(app: App): Stack {
     }),
   });
 
-  acknowledgeLibraryDefaults(stack);
   return stack;
 }

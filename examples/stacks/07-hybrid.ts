@@ -1,9 +1,8 @@
 import * as path from 'path';
-import { App, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EXAMPLE_ENV } from '../app-builder';
-import { acknowledgeLibraryDefaults } from '../nag-acknowledgments';
 import {
   HybridCatch,
   HybridStep,
@@ -81,24 +80,6 @@ export function orderPipeline(scope: Construct): { steps: HybridStep[]; catches:
 }
 
 /**
- * `.sync:2` follows the child execution it started (DescribeExecution, StopExecution), whose name is
- * only known at run time: the parent's role names the child's execution ARNs with a trailing
- * wildcard, scoped to that one child state machine. cdk-nag reports each such resource (IAM5).
- */
-function acknowledgeChildExecutionArns(workflow: HybridWorkflow): void {
-  const stack = Stack.of(workflow);
-  for (const child of workflow.expressChildren) {
-    const logicalId = stack.resolve((child.stateMachine.node.defaultChild as CfnElement).logicalId);
-    for (const kind of ['execution', 'express']) {
-      Validations.of(workflow.stateMachine.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${stack.region}:${stack.account}:${kind}:<${logicalId}.Name>:*]`,
-        reason: 'states:startExecution.sync:2 must describe and stop the child execution it started, whose name is chosen at run time; the ARN is scoped to the one child state machine (arn:...:execution|express:<child name>:*), as AWS documents for nested workflows.',
-      });
-    }
-  }
-}
-
-/**
  * An order pipeline as a HybridWorkflow: validate, enrich, price each line item and apply
  * discounts run in one Express child (chatty, short, idempotent: billed per request and duration),
  * then charge payment and ship run in the Standard parent (exactly once, auditable). An invalid
@@ -106,9 +87,7 @@ function acknowledgeChildExecutionArns(workflow: HybridWorkflow): void {
  */
 export function register(app: App): Stack {
   const stack = new Stack(app, 'HybridExample', { env: EXAMPLE_ENV });
-  const pipeline = new HybridWorkflow(stack, 'OrderPipeline', orderPipeline(stack));
-  acknowledgeLibraryDefaults(stack);
-  acknowledgeChildExecutionArns(pipeline);
+  new HybridWorkflow(stack, 'OrderPipeline', orderPipeline(stack));
   return stack;
 }
 

@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnResource, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,7 @@ import { CheckpointTable } from '../defaults/checkpoint-table';
 import { DEFAULTS } from '../defaults/constants';
 import { WorkflowAlarms, WorkflowAlarmsOptions } from '../defaults/workflow-alarms';
 import { WorkflowFunction } from '../defaults/workflow-function';
+import { LibraryRole } from '../nag';
 
 /**
  * Logging of a workflow's state machine.
@@ -251,7 +252,17 @@ export abstract class Workflow extends Construct implements IWorkflow {
       timeout: this.timeout,
       comment: props.comment,
       tracingEnabled: props.tracingEnabled ?? true,
-      role: props.role,
+      // A LibraryRole keeps the unavoidable wildcards aws-cdk-lib adds (X-Ray, log delivery) and the
+      // library's own (Saga's namespaced PutMetricData, .sync child executions) in a policy of
+      // their own with scoped cdk-nag acknowledgments; same trust policy as aws-cdk-lib's default role.
+      role: props.role ?? new LibraryRole(this, 'StateMachineRole', {
+        assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+          conditions: {
+            ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+            StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          },
+        }),
+      }),
       logs: {
         destination: this.logGroup,
         level: logging.level ?? sfn.LogLevel.ALL,

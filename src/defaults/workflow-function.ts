@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS, newestNodeRuntime } from './constants';
 import { workflowError } from '../core/errors';
 import { validateDurationRange, validateNonNegativeInteger } from '../core/validation';
+import { acknowledgeSynchronousInvocation, addLibraryStatements, explainWildcardStatement, LibraryRole } from '../nag';
 
 /**
  * Auto scaling of provisioned concurrency on the function's alias, tracking utilization.
@@ -207,13 +208,17 @@ export class WorkflowFunction extends Construct {
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
-    const role = props.role ?? new iam.Role(this, 'ServiceRole', {
+    const role = props.role ?? new LibraryRole(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Execution role of a cdk-stateful-workflows WorkflowFunction: writes its own log group only.',
     });
     this.role = role;
     if (!props.role) {
-      this.logGroup.grantWrite(role);
+      // The actions of logGroup.grantWrite(role), in the role's library policy: no DefaultPolicy.
+      // An imported log group's ARN ends in ':*' (its log streams, named by Lambda at run time).
+      addLibraryStatements(role, [explainWildcardStatement(
+        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
+        'Lambda creates and writes log streams, named at run time, in the function\'s own log group only: the ARN is that one log group\'s (arn:...:log-group:<name>:*).')]);
     }
 
     const common: lambda.FunctionOptions = {
@@ -245,6 +250,7 @@ export class WorkflowFunction extends Construct {
         handler: props.handler ?? 'index.handler',
       });
 
+    acknowledgeSynchronousInvocation(this.function);
     this.provisionedConcurrency = provisioned;
     this.alias = new lambda.Alias(this, 'Alias', {
       aliasName: props.aliasName ?? DEFAULTS.aliasName,

@@ -9,6 +9,7 @@ import { IWorkflowStep, RetryPolicy, StepBindOptions, StepBinding } from '../cor
 import { WorkflowType } from '../core/types';
 import { MAX_NAME_LENGTH } from '../core/validation';
 import { IWorkflow, Workflow } from '../core/workflow';
+import { explainWildcardStatement } from '../nag';
 
 /** Margin added to the child's execution timeout for the parent task's `TimeoutSeconds`. */
 const CHILD_TIMEOUT_MARGIN = Duration.seconds(5);
@@ -329,7 +330,11 @@ export class ChildWorkflowStep implements IWorkflowStep {
         // An Express child's executions are named arn:...:express:<machine>:<execution>:<id>.
         executionArns.push(stack.formatArn({ service: 'states', resource: 'express', resourceName: `${sm.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
       }
-      statements.push(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: executionArns }));
+      // The execution's name is chosen at run time: the ARN ends in a wildcard, scoped to this one child
+      // machine (Step Functions Developer Guide, IAM policies for nested workflows).
+      statements.push(explainWildcardStatement(
+        new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: executionArns }),
+        'states:startExecution.sync:2 must describe and stop the child execution it started, whose name is chosen at run time; the ARN is scoped to the one child state machine (arn:...:execution|express:<child name>:*), as the Step Functions Developer Guide documents for nested workflows (IAM policies for nested workflows).'));
       statements.push(new iam.PolicyStatement({
         actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
         resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],

@@ -38,11 +38,16 @@ export function machineId(template: Template, workflowId: string): string {
   return ids[0];
 }
 
-/** The statements of the default policy of a workflow's role, minus the logging and X-Ray ones every workflow has. */
+/** The statements of a workflow's role (default policy, then library policy), minus the logging and X-Ray ones every workflow has. */
 export function taskStatements(template: Template, workflowId: string): any[] {
   const policies = template.findResources('AWS::IAM::Policy');
   const id = Object.keys(policies).find((p) => p.startsWith(`${workflowId}StateMachineRoleDefaultPolicy`));
   if (!id) throw new Error(`no default policy for ${workflowId}`);
-  return (policies[id].Properties.PolicyDocument.Statement as any[])
-    .filter((s) => !JSON.stringify(s.Action).match(/logs:|xray:/));
+  // then the statements of the role's LibraryPolicy (src/nag): the wildcard ones the library acknowledges
+  const managed = template.findResources('AWS::IAM::ManagedPolicy');
+  const libraryId = Object.keys(managed).find((p) => p.startsWith(`${workflowId}StateMachineRoleLibraryPolicy`));
+  return [
+    ...(policies[id].Properties.PolicyDocument.Statement as any[]),
+    ...(libraryId ? managed[libraryId].Properties.PolicyDocument.Statement as any[] : []),
+  ].filter((s) => !JSON.stringify(s.Action).match(/logs:|xray:/));
 }

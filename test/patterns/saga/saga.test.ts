@@ -157,7 +157,7 @@ describe('Saga: rendered ASL of a saga with a pivot that compensates its own fai
   });
 
   test('IAM: invoke exactly the aliases; PutMetricData only in the saga namespace', () => {
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           {
