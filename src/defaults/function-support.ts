@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -26,6 +26,22 @@ export class InlinePolicyRole extends iam.Role {
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    if (isXrayWrite(statement)) {
+      // Active tracing needs xray:PutTraceSegments/PutTelemetryRecords on "*" (X-Ray has no
+      // resource-level permissions: https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html).
+      // The AWS managed policy for exactly that keeps the unavoidable wildcard out of the role's own
+      // policy (no extra resource: ManagedPolicyArns is a property of the role), so reviewers and
+      // cdk-nag can tell it apart from a wildcard someone adds:
+      // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSXRayDaemonWriteAccess.html
+      this.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(XRAY_WRITE_POLICY));
+      // The library acknowledges exactly this one finding (by its full id); any other managed
+      // policy or wildcard on the role is still reported.
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${XRAY_WRITE_POLICY}]`,
+        reason: 'Active X-Ray tracing of a WorkflowFunction: AWSXRayDaemonWriteAccess grants only the X-Ray writes and sampling reads, which support no resource-level permissions (Resource "*"); kept out of the role\'s own policy so that a wildcard added there is still reported.',
+      });
+      return { statementAdded: true, policyDependable: this };
+    }
     if (!this.document) {
       // called from the base constructor (never today): fall back to aws-cdk-lib's behaviour
       return super.addToPrincipalPolicy(statement);
@@ -33,6 +49,19 @@ export class InlinePolicyRole extends iam.Role {
     this.document.addStatements(statement);
     return { statementAdded: true, policyDependable: this };
   }
+}
+
+/** AWS managed policy granting the X-Ray writes of active tracing. @internal */
+export const XRAY_WRITE_POLICY = 'AWSXRayDaemonWriteAccess';
+
+/** The statement aws-cdk-lib's Function adds for active tracing. */
+function isXrayWrite(statement: iam.PolicyStatement): boolean {
+  const json = statement.toStatementJson();
+  const actions = ([] as string[]).concat(json.Action ?? []).sort();
+  const resources = ([] as string[]).concat(json.Resource ?? []);
+  return json.Effect === 'Allow' && !json.Condition && !json.NotAction && !json.Principal
+    && actions.length === 2 && actions[0] === 'xray:PutTelemetryRecords' && actions[1] === 'xray:PutTraceSegments'
+    && resources.length === 1 && resources[0] === '*';
 }
 
 const LOG_GROUP_ID = 'WorkflowFunctionLogs';
