@@ -45,7 +45,8 @@ let esbuildModule: Esbuild | undefined;
 function loadEsbuild(scope: IConstruct): Esbuild {
   if (!esbuildModule) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // esbuild is an optional peer dependency, loaded only when an `entry` is bundled.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
       esbuildModule = require('esbuild') as Esbuild;
     } catch {
       throw workflowError(scope, '`entry` is bundled in-process with esbuild, which is not installed. Add it to your project (`npm install -D esbuild`), or give ready-made `code` (e.g. lambda.Code.fromAsset) instead of `entry`.');

@@ -385,7 +385,9 @@ export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.I
  * Concurrency settings AWS would reject at deploy time (or that make the function unusable),
  * refused at synth. Tokens skip the numeric checks.
  */
-function validateConcurrency(scope: Construct, provisioned: number, reserved: number | undefined, scaling: ProvisionedConcurrencyScaling | undefined): void {
+function validateConcurrency(
+  scope: Construct, provisioned: number, reserved: number | undefined, scaling: ProvisionedConcurrencyScaling | undefined,
+): void {
   validateNonNegativeInteger(scope, 'provisionedConcurrency', provisioned, 'Use 0 to switch provisioned concurrency off.');
   validateNonNegativeInteger(scope, 'reservedConcurrency', reserved, 'Omit it to leave concurrency unreserved.');
   const literal = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);

@@ -5,8 +5,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import { bundlingStats } from '../../src/defaults/bundling';
 import { WorkflowFunction } from '../../src';
+import { bundlingStats } from '../../src/defaults/bundling';
 
 const project = fs.mkdtempSync(path.join(os.tmpdir(), 'swf-bundling-test-'));
 fs.writeFileSync(path.join(project, 'package-lock.json'), '{}');
@@ -31,6 +31,7 @@ function assetDir(app: App, stack: Stack, logicalIdHint: string): string {
 describe('entry is bundled in-process with esbuild (issue 12)', () => {
   test('the bundle runs: handler index.<export>, AWS SDK external, no Docker, no child process per function', async () => {
     const { app, stack } = newApp();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const spawn = jest.spyOn(require('child_process'), 'spawnSync');
     new WorkflowFunction(stack, 'Fn', { entry, environment: { MODE: 'x' } });
     expect(spawn).not.toHaveBeenCalled();
@@ -38,6 +39,7 @@ describe('entry is bundled in-process with esbuild (issue 12)', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x' });
     const dir = assetDir(app, stack, 'Fn');
     expect(fs.readdirSync(dir)).toEqual(['index.js']);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(path.join(dir, 'index.js'));
     process.env.MODE = 'strict';
     await expect(mod.handler({ n: 21 })).resolves.toEqual({ doubled: 42, env: 'strict' });

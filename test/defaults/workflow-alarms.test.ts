@@ -174,11 +174,13 @@ describe('alarms that notify (issue 14)', () => {
     new SequentialWorkflow(stack, 'Wf', { steps: [Step.pass('P')], alarms: { topic } });
     expect(unnotifiedWarnings(stack)).toHaveLength(0);
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
-        Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
-      })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        })]),
+      },
     });
   });
 });
