@@ -2,10 +2,10 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { FileAssetLocation, FileAssetPackaging, Lazy, Stack, Stage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { workflowError } from '../core/errors';
 
 /**
@@ -22,19 +22,14 @@ export const SUPPORTED_BUNDLING_OPTIONS: ReadonlyArray<keyof nodejs.BundlingOpti
 
 /** Result of bundling one entry. @internal */
 export interface BundledEntry {
-  /** The code to deploy. */
+  /** The code to deploy (its asset is built at synthesis, in one esbuild build for the app). */
   readonly code: lambda.Code;
   /** The Lambda handler (`index.<export>`). */
   readonly handler: string;
-  /** Wall time spent in esbuild for this entry (0 when served from the cache or skipped). */
-  readonly buildMs: number;
 }
 
-/** Per-app cache: one build per distinct (entry, options), one output directory per build. */
-const CACHE = new WeakMap<IConstruct, Map<string, { dir: string; file: string }>>();
-
-/** Cumulative esbuild time of this process, for the benchmark. @internal */
-export const bundlingStats = { builds: 0, cacheHits: 0, totalMs: 0 };
+/** esbuild activity of this process, for the benchmark and tests. @internal */
+export const bundlingStats = { builds: 0, entries: 0, totalMs: 0 };
 
 /** The part of esbuild's JavaScript API used here (esbuild is an optional peer: no type import). */
 interface Esbuild {
@@ -71,11 +66,158 @@ function projectRoot(entry: string, depsLockFilePath?: string): string {
   }
 }
 
+/** One entry of the app, bundled with every other entry that shares its build options. */
+interface PendingEntry {
+  readonly entry: string;
+  /** esbuild options shared by a group of entries (one build per group). */
+  readonly group: string;
+  readonly buildOptions: Record<string, unknown>;
+  readonly esm: boolean;
+  readonly root: string;
+  /** Construct paths of the functions using it (for error messages). */
+  readonly users: string[];
+  result?: { dir: string; hash: string };
+}
+
 /**
- * Bundles `entry` in-process with esbuild's JavaScript API (`buildSync`: no Docker, no `npx`
- * process per function) into a directory that becomes a Lambda asset. Functions of one app with the
- * same entry and options share one build. The output is deterministic (esbuild writes paths
- * relative to the project root), so the asset hash only changes when the code does.
+ * The app-wide bundler: WorkflowFunctions register their entries while the app is constructed;
+ * the first time synthesis needs an asset location, every registered entry is built with ONE
+ * esbuild `buildSync` call per distinct set of build options (usually one for the whole app).
+ */
+const BUNDLERS = new WeakMap<IConstruct, AppBundler>();
+
+class AppBundler {
+  public static of(scope: IConstruct): AppBundler {
+    const root = scope.node.root;
+    let bundler = BUNDLERS.get(root);
+    if (!bundler) {
+      bundler = new AppBundler();
+      BUNDLERS.set(root, bundler);
+    }
+    return bundler;
+  }
+
+  private readonly entries = new Map<string, PendingEntry>();
+
+  public register(scope: IConstruct, entry: string, root: string, esm: boolean, buildOptions: Record<string, unknown>): PendingEntry {
+    const group = JSON.stringify({ root, esm, buildOptions });
+    const key = JSON.stringify({ entry, group });
+    let pending = this.entries.get(key);
+    if (!pending) {
+      pending = { entry, group, buildOptions, esm, root, users: [] };
+      this.entries.set(key, pending);
+    }
+    pending.users.push(scope.node.path);
+    return pending;
+  }
+
+  /** Builds every entry not built yet: one esbuild build per group of options. */
+  public build(): void {
+    const groups = new Map<string, PendingEntry[]>();
+    for (const pending of this.entries.values()) {
+      if (pending.result) continue;
+      groups.set(pending.group, [...(groups.get(pending.group) ?? []), pending]);
+    }
+    for (const members of groups.values()) {
+      this.buildGroup(members);
+    }
+  }
+
+  private buildGroup(members: PendingEntry[]): void {
+    const { root, esm, buildOptions } = members[0];
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'swf-bundle-'));
+    const entryPoints: Record<string, string> = {};
+    members.forEach((m, i) => { entryPoints[`e${i}/index`] = m.entry; });
+    const started = performance.now();
+    try {
+      // https://esbuild.github.io/api/#build (JavaScript API); several entry points in one build
+      // https://esbuild.github.io/api/#entry-points ({ out: in } names each output)
+      esbuild().buildSync({
+        ...buildOptions,
+        entryPoints,
+        outdir,
+        outExtension: esm ? { '.js': '.mjs' } : undefined,
+        absWorkingDir: root,
+        bundle: true,
+        platform: 'node',
+        write: true,
+      });
+    } catch (e) {
+      const users = members.flatMap((m) => m.users).join(', ');
+      throw new Error(`[${users}] esbuild failed to bundle ${members.map((m) => `'${path.relative(root, m.entry)}'`).join(', ')}: ${(e as Error).message.split('\n').slice(0, 8).join(' ')}. Fix the code or the bundling options.`);
+    }
+    bundlingStats.builds++;
+    bundlingStats.entries += members.length;
+    bundlingStats.totalMs += performance.now() - started;
+    members.forEach((m, i) => {
+      const dir = path.join(outdir, `e${i}`);
+      m.result = { dir, hash: hashDirectory(dir) };
+    });
+  }
+}
+
+let esbuildForBuild: Esbuild | undefined;
+function esbuild(): Esbuild {
+  return esbuildForBuild!;
+}
+
+/** SHA-256 over the names and contents of the files of a directory (sorted): the asset hash. */
+function hashDirectory(dir: string): string {
+  const hash = createHash('sha256');
+  for (const name of fs.readdirSync(dir).sort()) {
+    hash.update(name).update('\0').update(fs.readFileSync(path.join(dir, name))).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Lambda code whose asset is the entry's bundle, built at synthesis by the app-wide bundler. The
+ * asset is staged into the cloud assembly and registered with the stack synthesizer the first time
+ * the template asks for its location, so its hash is the hash of the bundle itself.
+ */
+class EntryBundleCode extends lambda.Code {
+  public readonly isInline = false;
+  private location?: FileAssetLocation;
+
+  public constructor(private readonly bundler: AppBundler, private readonly pending: PendingEntry) {
+    super();
+  }
+
+  public bind(scope: Construct): lambda.CodeConfig {
+    const stack = Stack.of(scope);
+    const locate = (): FileAssetLocation => {
+      if (!this.location) {
+        this.bundler.build();
+        const { dir, hash } = this.pending.result!;
+        const stage = Stage.of(stack)!;
+        const staged = path.join(stage.assetOutdir, `asset.${hash}`);
+        if (!fs.existsSync(staged)) {
+          fs.mkdirSync(staged, { recursive: true });
+          for (const name of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, name), path.join(staged, name));
+        }
+        this.location = stack.synthesizer.addFileAsset({
+          sourceHash: hash,
+          fileName: path.relative(stage.outdir, staged),
+          packaging: FileAssetPackaging.ZIP_DIRECTORY,
+        });
+      }
+      return this.location;
+    };
+    return {
+      s3Location: {
+        bucketName: Lazy.string({ produce: () => locate().bucketName }),
+        objectKey: Lazy.string({ produce: () => locate().objectKey }),
+      },
+    };
+  }
+}
+
+/**
+ * Bundles `entry` in-process with esbuild's JavaScript API: no Docker, no `npx` process. Entries
+ * are registered while the app is constructed and built together at synthesis, in ONE esbuild
+ * build per distinct set of options (functions with the same entry and options share one bundle).
+ * esbuild writes paths relative to the project root, so the asset hash (a hash of the bundle)
+ * only changes when the code does.
  *
  * When the stack is excluded from bundling (`aws:cdk:bundling-stacks`, e.g. `cdk synth OtherStack`
  * or tests that only look at templates), nothing is built and a stub naming the entry is deployed,
@@ -108,75 +250,50 @@ export function bundleEntry(scope: IConstruct, props: {
     throw workflowError(scope, `handler '${exportName}' is not an export name. With \`entry\`, \`handler\` is the name of the exported function (e.g. 'handler').`);
   }
   const esm = options.format === nodejs.OutputFormat.ESM;
-  const fileName = esm ? 'index.mjs' : 'index.js';
   const handler = `index.${exportName}`;
   const root = projectRoot(entry, props.depsLockFilePath);
 
   if (!Stack.of(scope).bundlingRequired) {
     const relative = path.relative(root, entry).split(path.sep).join('/');
-    const dir = stubDir(`// bundling skipped for this stack (aws:cdk:bundling-stacks): ${relative}\n`, fileName);
-    return { code: lambda.Code.fromAsset(dir), handler, buildMs: 0 };
+    const dir = stubDir(`// bundling skipped for this stack (aws:cdk:bundling-stacks): ${relative}\n`, esm ? 'index.mjs' : 'index.js');
+    return { code: lambda.Code.fromAsset(dir), handler };
   }
+  // fail at construction, not at synthesis, when esbuild is missing
+  esbuildForBuild = loadEsbuild(scope);
 
   const major = /^nodejs(\d+)/.exec(props.runtime.name)?.[1];
-  const target = options.target ?? (major ? `node${major}` : 'node20');
-  const external = options.externalModules ?? (options.bundleAwsSDK ? [] : ['@aws-sdk/*']);
-  const key = JSON.stringify({ entry, root, target, external, fileName, options });
-  const app = scope.node.root;
-  let cache = CACHE.get(app);
-  if (!cache) {
-    cache = new Map();
-    CACHE.set(app, cache);
-  }
-  const cached = cache.get(key);
-  if (cached && fs.existsSync(path.join(cached.dir, cached.file))) {
-    bundlingStats.cacheHits++;
-    return { code: lambda.Code.fromAsset(cached.dir), handler, buildMs: 0 };
-  }
-
-  const esbuild = loadEsbuild(scope);
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'swf-bundle-'));
   const sourcemap = options.sourceMap
     ? (options.sourceMapMode === nodejs.SourceMapMode.INLINE ? 'inline'
       : options.sourceMapMode === nodejs.SourceMapMode.EXTERNAL ? 'external'
-        : options.sourceMapMode === nodejs.SourceMapMode.BOTH ? 'both' : true)
+        : options.sourceMapMode === nodejs.SourceMapMode.BOTH ? 'both' : 'linked')
     : false;
-  const started = performance.now();
-  try {
-    // https://esbuild.github.io/api/#build (JavaScript API, buildSync)
-    esbuild.buildSync({
-      entryPoints: [entry],
-      outfile: path.join(outdir, fileName),
-      absWorkingDir: root,
-      bundle: true,
-      platform: 'node',
-      format: esm ? 'esm' : 'cjs',
-      target,
-      external,
-      minify: options.minify ?? false,
-      sourcemap,
-      sourcesContent: options.sourcesContent,
-      keepNames: options.keepNames,
-      define: options.define,
-      loader: options.loader,
-      tsconfig: options.tsconfig ? path.resolve(root, options.tsconfig) : undefined,
-      mainFields: options.mainFields ?? (esm ? ['module', 'main'] : undefined),
-      banner: options.banner ? { js: options.banner } : undefined,
-      footer: options.footer ? { js: options.footer } : undefined,
-      charset: options.charset === nodejs.Charset.UTF8 ? 'utf8' : undefined,
-      inject: options.inject?.map((f) => path.resolve(root, f)),
-      logLevel: options.logLevel === nodejs.LogLevel.VERBOSE ? 'verbose'
-        : options.logLevel === nodejs.LogLevel.INFO ? 'info'
-          : options.logLevel === nodejs.LogLevel.SILENT ? 'silent' : 'error',
-    });
-  } catch (e) {
-    throw workflowError(scope, `esbuild failed to bundle entry '${path.relative(root, entry)}': ${(e as Error).message.split('\n').slice(0, 6).join(' ')}. Fix the code or the bundling options.`);
-  }
-  const buildMs = performance.now() - started;
-  bundlingStats.builds++;
-  bundlingStats.totalMs += buildMs;
-  cache.set(key, { dir: outdir, file: fileName });
-  return { code: lambda.Code.fromAsset(outdir), handler, buildMs };
+  const buildOptions: Record<string, unknown> = stripUndefined({
+    format: esm ? 'esm' : 'cjs',
+    target: options.target ?? (major ? `node${major}` : 'node20'),
+    external: options.externalModules ?? (options.bundleAwsSDK ? [] : ['@aws-sdk/*']),
+    minify: options.minify ?? false,
+    sourcemap,
+    sourcesContent: options.sourcesContent,
+    keepNames: options.keepNames,
+    define: options.define,
+    loader: options.loader,
+    tsconfig: options.tsconfig ? path.resolve(root, options.tsconfig) : undefined,
+    mainFields: options.mainFields ?? (esm ? ['module', 'main'] : undefined),
+    banner: options.banner ? { js: options.banner } : undefined,
+    footer: options.footer ? { js: options.footer } : undefined,
+    charset: options.charset === nodejs.Charset.UTF8 ? 'utf8' : undefined,
+    inject: options.inject?.map((f) => path.resolve(root, f)),
+    logLevel: options.logLevel === nodejs.LogLevel.VERBOSE ? 'verbose'
+      : options.logLevel === nodejs.LogLevel.INFO ? 'info'
+        : options.logLevel === nodejs.LogLevel.SILENT ? 'silent' : 'error',
+  });
+  const bundler = AppBundler.of(scope);
+  const pending = bundler.register(scope, entry, root, esm, buildOptions);
+  return { code: new EntryBundleCode(bundler, pending), handler };
+}
+
+function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 const stubs = new Map<string, string>();
