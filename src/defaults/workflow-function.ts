@@ -37,7 +37,8 @@ export interface ProvisionedConcurrencyScaling {
 export interface WorkflowFunctionProps {
   /**
    * Path to a TypeScript/JavaScript entry file, bundled in-process with esbuild's JavaScript API
-   * (esbuild must be installed: it is an optional peer dependency; no Docker, no `npx`).
+   * at synthesis, together with every other entry of the app in one esbuild build (esbuild must be
+   * installed: it is an optional peer dependency; no Docker, no `npx`).
    * Exactly one of `entry` and `code` is required.
    * @default - none (use `code`)
    */
