@@ -324,7 +324,10 @@ export class WorkflowAlarms extends Construct {
     }
     // Metrics Insights: SELECT FUNCTION(metric) FROM SCHEMA(namespace, dims) WHERE ... GROUP BY ...
     // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html);
-    // label values in single quotes, conditions joined with OR.
+    // label values in single quotes, conditions joined with OR. OR in WHERE is documented in the
+    // Amazon Managed Grafana page on Metrics Insights queries ("WHERE labelKey OPERATOR labelValue
+    // [AND|OR|([...])*]", https://docs.aws.amazon.com/grafana/latest/userguide/CloudWatch-using-the-metric-query.html);
+    // the CloudWatch syntax page lists =, != and AND. Not verified against AWS here (no account).
     const head = `SELECT SUM(${metricName}) FROM SCHEMA("AWS/Lambda", FunctionName) WHERE `;
     const tail = ' GROUP BY FunctionName';
     const condition = (fn: WorkflowFunction) => `FunctionName = '${fn.function.functionName}'`;
