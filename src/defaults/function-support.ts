@@ -85,9 +85,11 @@ export function sharedFunctionLogGroup(scope: IConstruct, key?: kms.IKey): logs.
   if (existing) {
     return existing as logs.LogGroup;
   }
-  // A fixed name lets a customer key's policy name the exact log group ARN (no log-group:* wildcard).
-  // Custom Lambda log group names must not begin with "aws/" (same Lambda page).
-  const logGroupName = `/cdk-stateful-workflows/${stack.stackName}/functions${suffix ? `-${suffix.toLowerCase()}` : ''}`;
+  // With a customer key, a fixed name lets the key policy name the exact log group ARN (no
+  // log-group:* wildcard); without one, CloudFormation generates the name, so that deleting and
+  // re-creating the stack never collides with the retained group. Custom Lambda log group names
+  // must not begin with "aws/" (same Lambda page).
+  const logGroupName = key ? `/cdk-stateful-workflows/${stack.stackName}/functions-${suffix.toLowerCase()}` : undefined;
   const group = new logs.LogGroup(stack, id, {
     logGroupName,
     retention: DEFAULTS.functionLogRetention,
@@ -95,7 +97,7 @@ export function sharedFunctionLogGroup(scope: IConstruct, key?: kms.IKey): logs.
     encryptionKey: key,
   });
   if (key) {
-    allowLogsToUseKey(group, key, stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+    allowLogsToUseKey(group, key, stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName!, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
   }
   return group;
 }
