@@ -245,6 +245,9 @@ export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.I
 
     this.encryptionKey = props.encryptionKey;
     const ownLogGroup = props.logRetention !== undefined || props.logRemovalPolicy !== undefined;
+    if (ownLogGroup && props.encryptionKey) {
+      throw workflowError(this, '`encryptionKey` with `logRetention`/`logRemovalPolicy`: the key policy can only name the shared log group. Drop logRetention/logRemovalPolicy (the shared group is encrypted with the key), or pass your own encrypted `logGroup`.');
+    }
     this.logGroup = props.logGroup ?? (ownLogGroup
       ? new logs.LogGroup(this, 'LogGroup', {
         retention: props.logRetention ?? DEFAULTS.functionLogRetention,
@@ -252,9 +255,6 @@ export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.I
         encryptionKey: props.encryptionKey,
       })
       : sharedFunctionLogGroup(this, props.encryptionKey));
-    if (ownLogGroup && props.encryptionKey) {
-      throw workflowError(this, '`encryptionKey` with `logRetention`/`logRemovalPolicy`: the key policy can only name the shared log group. Drop logRetention/logRemovalPolicy (the shared group is encrypted with the key), or pass your own encrypted `logGroup`.');
-    }
 
     const role = props.role ?? new InlinePolicyRole(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
