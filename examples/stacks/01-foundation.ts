@@ -1,13 +1,15 @@
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { JsonPath } from 'aws-cdk-lib/aws-stepfunctions';
 import { EXAMPLE_ENV } from '../app-builder';
-import { CheckpointTable, SequentialWorkflow, Step, WorkflowFunction } from '../../src';
+import { CheckpointTable, SequentialWorkflow, Step, WorkflowAlarms, WorkflowFunction } from '../../src';
 
 /**
  * The smallest useful workflow: a WorkflowFunction (alias + provisioned concurrency) that
  * validates a job, and an AWS SDK step that records it in a CheckpointTable, with the default
- * alarms, tracing and logging.
+ * alarms, tracing and logging. Every alarm of the stack notifies one encrypted topic, wired once.
  */
 export function register(app: App): Stack {
   const stack = new Stack(app, 'FoundationExample', { env: EXAMPLE_ENV });
@@ -34,5 +36,9 @@ export function register(app: App): Stack {
       Step.pass('Done', { parameters: { 'jobId.$': '$.jobId', 'status': 'accepted', 'at': JsonPath.stringAt('$$.State.EnteredTime') } }),
     ],
   });
+  // One call wires every workflow alarm of the stack (also those added later) to the on-call topic;
+  // the topic's customer key lets CloudWatch publish.
+  const alertsKey = new kms.Key(stack, 'AlertsKey', { enableKeyRotation: true, description: 'On-call alarm topic' });
+  WorkflowAlarms.notifyAllByTopic(stack, new sns.Topic(stack, 'OnCall', { masterKey: alertsKey, enforceSSL: true }));
   return stack;
 }

@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { DEFAULTS } from './constants';
 
 /**
@@ -32,7 +32,8 @@ export interface CheckpointTableProps {
   readonly timeToLiveAttribute?: string;
   /**
    * Customer-managed KMS key for encryption at rest.
-   * @default - AWS-managed key (`aws/dynamodb`)
+   * @default - the `encryptionKey` of the workflow the table is created in (a pattern's default
+   * checkpoint table), else the AWS-managed key (`aws/dynamodb`)
    */
   readonly encryptionKey?: kms.IKey;
   /**
@@ -78,7 +79,8 @@ export class CheckpointTable extends Construct {
     this.partitionKeyName = props.partitionKeyName ?? 'pk';
     this.sortKeyName = props.sortKeyName ?? 'sk';
     this.timeToLiveAttribute = props.timeToLiveAttribute ?? 'expiresAt';
-    this.encryptionKey = props.encryptionKey;
+    const encryptionKey = props.encryptionKey ?? enclosingWorkflowKey(this);
+    this.encryptionKey = encryptionKey;
     this.table = new dynamodb.Table(this, 'Table', {
       tableName: props.tableName,
       partitionKey: { name: this.partitionKeyName, type: dynamodb.AttributeType.STRING },
@@ -86,8 +88,9 @@ export class CheckpointTable extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
       timeToLiveAttribute: this.timeToLiveAttribute,
-      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
-      encryptionKey: props.encryptionKey,
+      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/EncryptionAtRest.html
+      encryption: encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
+      encryptionKey,
       deletionProtection: props.deletionProtection ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -118,4 +121,19 @@ export class CheckpointTable extends Construct {
       ...props,
     });
   }
+}
+
+/**
+ * The customer key of the nearest enclosing workflow (anything with `workflowType` and
+ * `encryptionKey`), so that one `encryptionKey` on a workflow also encrypts the checkpoint table
+ * the pattern creates for it. Duck-typed: `core/workflow` imports this module.
+ */
+function enclosingWorkflowKey(scope: Construct): kms.IKey | undefined {
+  for (let s: IConstruct | undefined = scope.node.scope; s; s = s.node.scope) {
+    const candidate = s as IConstruct & { workflowType?: unknown; encryptionKey?: kms.IKey };
+    if (candidate.workflowType !== undefined && 'encryptionKey' in candidate) {
+      return candidate.encryptionKey;
+    }
+  }
+  return undefined;
 }

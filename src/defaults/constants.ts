@@ -12,8 +12,13 @@ export const DEFAULTS = {
   expressTimeout: Duration.minutes(5),
   /** Longest Express execution AWS allows. */
   expressMaxTimeout: Duration.minutes(5),
-  /** Retention of workflow and function log groups. */
+  /** Retention of workflow log groups. */
   logRetention: logs.RetentionDays.ONE_MONTH,
+  /**
+   * Retention of the log group shared by a stack's WorkflowFunctions: 90 days, as long as Step
+   * Functions keeps a closed Standard execution's history (docs/defaults.md says why).
+   */
+  functionLogRetention: logs.RetentionDays.THREE_MONTHS,
   /** Lambda memory (MB). */
   functionMemorySize: 512,
   /** Lambda timeout. */

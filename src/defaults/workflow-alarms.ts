@@ -1,11 +1,11 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, Duration, IAspect, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { CheckpointTable } from './checkpoint-table';
 import { DEFAULTS } from './constants';
 import { WorkflowFunction } from './workflow-function';
@@ -46,6 +46,12 @@ export interface AlarmOverride {
    * @default - `WorkflowAlarmsOptions.treatMissingData` (NOT_BREACHING)
    */
   readonly treatMissingData?: cloudwatch.TreatMissingData;
+  /**
+   * Whether the alarm triggers the workflow's actions (`topic`, `actions`, `WorkflowAlarms.notifyAll`).
+   * @default true, except `functionErrors` and `functionThrottles` (false: a step's retry absorbs
+   * them; what it does not absorb fails the execution and raises ExecutionsFailed, which notifies)
+   */
+  readonly notify?: boolean;
 }
 
 /**
@@ -63,6 +69,12 @@ export interface WorkflowAlarmsOptions {
    * @default - no action
    */
   readonly topic?: sns.ITopic;
+  /**
+   * Alarm actions (any `IAlarmAction`, e.g. an SNS, Lambda or Systems Manager action) run when an
+   * alarm fires and when it recovers, in addition to `topic`.
+   * @default - none (see `WorkflowAlarms.notifyAll` to wire one action for every workflow at once)
+   */
+  readonly actions?: cloudwatch.IAlarmAction[];
   /**
    * Default period of every alarm.
    * @default Duration.minutes(5)
@@ -99,18 +111,20 @@ export interface WorkflowAlarmsOptions {
    */
   readonly executionsThrottled?: AlarmOverride;
   /**
-   * Errors of each WorkflowFunction.
-   * @default - alarm at >= 1 in 5 minutes
+   * Errors of the workflow's WorkflowFunctions: one Metrics Insights alarm for all of them (up to
+   * ~22 per alarm), one contributor per function, so the alarm names the function that breached.
+   * @default - alarm at >= 1 per function in 5 minutes, not notifying (see `AlarmOverride.notify`)
    */
   readonly functionErrors?: AlarmOverride;
   /**
-   * Throttles of each WorkflowFunction.
-   * @default - alarm at >= 1 in 5 minutes
+   * Throttles of the workflow's WorkflowFunctions (one alarm, one contributor per function).
+   * @default - alarm at >= 1 per function in 5 minutes, not notifying (see `AlarmOverride.notify`)
    */
   readonly functionThrottles?: AlarmOverride;
   /**
-   * Provisioned-concurrency spillover invocations of each WorkflowFunction with provisioned concurrency.
-   * @default - alarm at >= 1 in 5 minutes
+   * Provisioned-concurrency spillover invocations (cold starts) of the workflow's WorkflowFunctions
+   * with provisioned concurrency (one alarm, one contributor per function).
+   * @default - alarm at >= 1 per function in 5 minutes
    */
   readonly provisionedConcurrencySpillover?: AlarmOverride;
   /**
@@ -138,54 +152,114 @@ export interface WorkflowAlarmsProps extends WorkflowAlarmsOptions {
   readonly tables?: CheckpointTable[];
 }
 
+/** Marks a scope whose unnotified alarms were acknowledged on purpose. */
+const OPT_OUT = Symbol.for('cdk-stateful-workflows.alarms.optOut');
+/** Marks a stack that already has the unnotified-alarm check. */
+const CHECKED = Symbol.for('cdk-stateful-workflows.alarms.checked');
+
+/** Longest Metrics Insights query an alarm accepts (MetricDataQuery.Expression, 2,048 characters). */
+const MAX_QUERY_LENGTH = 2048;
+/** Longest Lambda function name (CloudFormation-generated names included). */
+const MAX_FUNCTION_NAME_LENGTH = 64;
+/** Longest alarm description CloudWatch accepts. */
+const MAX_DESCRIPTION_LENGTH = 1024;
+
 /**
- * The CloudWatch alarms of a workflow: executions failed / timed out / aborted / throttled,
- * each function's errors, throttles and provisioned-concurrency spillover, and checkpoint-table
- * throttles. Patterns add their own through `addAlarm` (e.g. a saga's compensation failures).
+ * The CloudWatch alarms of a workflow.
+ *
+ * - Executions failed / timed out / aborted / throttled: they fire only on what no Retry, Catch or
+ *   tolerated-failure threshold absorbed (a retried error that later succeeds, or a Map item within
+ *   `ToleratedFailurePercentage`, does not fail the execution):
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html,
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html.
+ * - The functions' errors, throttles and provisioned-concurrency spillover, aggregated per workflow:
+ *   ONE alarm per metric (not three per function; one per ~22 functions, the query limit) on a Metrics Insights query grouped by
+ *   `FunctionName`. CloudWatch evaluates each group as a contributor of the alarm, so the alarm
+ *   state says which function breached:
+ *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/multi-time-series-alarm.html,
+ *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Metrics_Insights_Alarm.html.
+ *   (A metric-math alarm can reference at most 10 metrics, too few for a workflow:
+ *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html.) A query is
+ *   at most 2,048 characters, so a workflow with more than ~22 functions gets one alarm per ~22.
+ *   Raw Lambda `Errors`/`Throttles` include errors a step's retry absorbs, so those two alarms do
+ *   not notify by default; an unabsorbed error fails the execution and ExecutionsFailed notifies.
+ * - Checkpoint-table throttles; patterns add their own through `addAlarm` (e.g. a saga's
+ *   compensation failures).
+ *
+ * Notifications: `topic`/`actions` per workflow, or `WorkflowAlarms.notifyAll(scope, action)` for
+ * every workflow of a stack or app. Without either, synthesis warns once per stack, naming the
+ * alarms that notify no one, unless `WorkflowAlarms.acknowledgeNoNotifications` says why.
  */
 export class WorkflowAlarms extends Construct {
+  /**
+   * Runs `action` for every alarm meant to notify of every workflow under `scope` (an app, a stage
+   * or a stack), including alarms patterns add later (e.g. a saga's compensation-failed alarm).
+   */
+  public static notifyAll(scope: IConstruct, action: cloudwatch.IAlarmAction): void {
+    Aspects.of(scope).add(new NotifyAllAspect(action), { priority: AspectPriority.MUTATING });
+  }
+
+  /**
+   * `notifyAll` with an SNS topic; if the topic is encrypted with a customer-managed key of this
+   * app, CloudWatch is allowed to use that key.
+   */
+  public static notifyAllByTopic(scope: IConstruct, topic: sns.ITopic): void {
+    allowCloudWatchToUseTopicKey(topic, topic);
+    WorkflowAlarms.notifyAll(scope, new actions.SnsAction(topic));
+  }
+
+  /**
+   * Says on purpose that the workflows under `scope` notify no one (e.g. a sandbox stack), which
+   * silences the synth warning about alarms without actions.
+   */
+  public static acknowledgeNoNotifications(scope: IConstruct, reason: string): void {
+    if (!reason || reason.trim().length < 5) {
+      throw workflowError(scope, 'acknowledgeNoNotifications needs a reason a reviewer can read (e.g. "sandbox stack, nobody on call"). Pass one.');
+    }
+    (scope as any)[OPT_OUT] = reason;
+  }
+
   /** Every alarm created, in creation order. */
   public readonly alarms: cloudwatch.Alarm[] = [];
+  /** Alarms that are meant to notify (the workflow's actions are attached to these). */
+  public readonly notifyingAlarms: cloudwatch.Alarm[] = [];
   private readonly options: WorkflowAlarmsOptions;
-  private readonly action?: cloudwatch.IAlarmAction;
+  private readonly alarmActions: cloudwatch.IAlarmAction[] = [];
 
   public constructor(scope: Construct, id: string, props: WorkflowAlarmsProps) {
     super(scope, id);
     this.options = props;
     if (props.topic) {
-      this.action = new actions.SnsAction(props.topic);
       allowCloudWatchToUseTopicKey(this, props.topic);
+      this.alarmActions.push(new actions.SnsAction(props.topic));
     }
+    this.alarmActions.push(...(props.actions ?? []));
+    ensureUnnotifiedCheck(this);
 
     const sm = props.stateMachine;
-    this.addAlarm('ExecutionsFailed', sm.metricFailed(), 'Workflow executions failed', props.executionsFailed);
+    this.addAlarm('ExecutionsFailed', sm.metricFailed(), 'Workflow executions failed (after every retry and catch of the workflow)', props.executionsFailed);
     this.addAlarm('ExecutionsTimedOut', sm.metricTimedOut(), 'Workflow executions timed out', props.executionsTimedOut);
     this.addAlarm('ExecutionsAborted', sm.metricAborted(), 'Workflow executions aborted', props.executionsAborted);
     this.addAlarm('ExecutionsThrottled', sm.metricThrottled(), 'Workflow execution starts throttled', props.executionsThrottled);
 
-    const seenFunctions = new Set<WorkflowFunction>();
-    for (const fn of props.functions ?? []) {
-      if (seenFunctions.has(fn)) continue;
-      seenFunctions.add(fn);
-      const fnId = fn.node.id;
-      this.addAlarm(`${fnId}Errors`, fn.metricErrors(), `Errors of ${fn.node.path}`, props.functionErrors);
-      this.addAlarm(`${fnId}Throttles`, fn.metricThrottles(), `Throttles of ${fn.node.path}`, props.functionThrottles);
-      if (fn.provisionedConcurrency > 0) {
-        this.addAlarm(`${fnId}Spillover`, fn.metricProvisionedConcurrencySpillover(),
-          `Invocations of ${fn.node.path} beyond its provisioned concurrency (cold starts)`, props.provisionedConcurrencySpillover);
-      }
-    }
-    const seenTables = new Set<CheckpointTable>();
-    for (const table of props.tables ?? []) {
-      if (seenTables.has(table)) continue;
-      seenTables.add(table);
+    const functions = [...new Set(props.functions ?? [])];
+    this.addFunctionAlarms('FunctionErrors', 'Errors', 'Errors', functions,
+      { notify: false, ...props.functionErrors });
+    this.addFunctionAlarms('FunctionThrottles', 'Throttles', 'Throttled invocations', functions,
+      { notify: false, ...props.functionThrottles });
+    this.addFunctionAlarms('FunctionSpillover', 'ProvisionedConcurrencySpilloverInvocations',
+      'Invocations beyond provisioned concurrency (cold starts)', functions.filter((f) => Token.isUnresolved(f.provisionedConcurrency) || f.provisionedConcurrency > 0),
+      props.provisionedConcurrencySpillover ?? {});
+
+    for (const table of new Set(props.tables ?? [])) {
       this.addAlarm(`${table.node.id}Throttles`, table.metricThrottles(), `Throttle events of ${table.node.path}`, props.tableThrottles);
     }
   }
 
   /**
    * Creates an alarm on `metric` with this workflow's defaults (threshold, period, missing-data
-   * treatment, SNS action) and the given override. Returns undefined when the override disables it.
+   * treatment, actions) and the given override. Returns undefined when the override disables it.
+   * Alarms added here are part of the unnotified-alarm warning and of `notifyAll`.
    */
   public addAlarm(id: string, metric: cloudwatch.IMetric, description: string, override: AlarmOverride = {}): cloudwatch.Alarm | undefined {
     if (override.enabled === false) {
@@ -193,7 +267,18 @@ export class WorkflowAlarms extends Construct {
     }
     const evaluationPeriods = override.evaluationPeriods ?? 1;
     const datapointsToAlarm = override.datapointsToAlarm ?? evaluationPeriods;
-    if (datapointsToAlarm > evaluationPeriods) {
+    const threshold = override.threshold ?? 1;
+    const literal = (n: number) => !Token.isUnresolved(n);
+    if (literal(threshold) && (threshold < 0 || !Number.isFinite(threshold))) {
+      throw workflowError(this, `alarm ${id}: threshold is ${threshold}; these alarms count events (errors, failures, throttles), so a negative threshold would keep the alarm firing. Use a threshold >= 0 (1 = alarm on the first event).`);
+    }
+    if (literal(evaluationPeriods) && (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1)) {
+      throw workflowError(this, `alarm ${id}: evaluationPeriods is ${evaluationPeriods}; it must be a whole number >= 1.`);
+    }
+    if (literal(datapointsToAlarm) && (!Number.isInteger(datapointsToAlarm) || datapointsToAlarm < 1)) {
+      throw workflowError(this, `alarm ${id}: datapointsToAlarm is ${datapointsToAlarm}; it must be a whole number >= 1.`);
+    }
+    if (literal(datapointsToAlarm) && literal(evaluationPeriods) && datapointsToAlarm > evaluationPeriods) {
       throw workflowError(this, `alarm ${id}: datapointsToAlarm (${datapointsToAlarm}) exceeds evaluationPeriods (${evaluationPeriods}). Lower datapointsToAlarm or raise evaluationPeriods.`);
     }
     const period = override.period ?? this.options.period ?? DEFAULTS.alarmPeriod;
@@ -202,40 +287,179 @@ export class WorkflowAlarms extends Construct {
       : metric instanceof cloudwatch.MathExpression ? metric.with({ period }) : metric;
     const alarm = new cloudwatch.Alarm(this, id, {
       metric: withPeriod,
-      alarmDescription: description,
+      alarmDescription: truncate(description, MAX_DESCRIPTION_LENGTH),
       alarmName: this.options.alarmNamePrefix ? `${this.options.alarmNamePrefix}-${id}` : undefined,
-      threshold: override.threshold ?? 1,
+      threshold,
       evaluationPeriods,
       datapointsToAlarm,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: override.treatMissingData ?? this.options.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    if (this.action) {
-      alarm.addAlarmAction(this.action);
-      alarm.addOkAction(this.action);
-    }
     this.alarms.push(alarm);
+    if (override.notify ?? true) {
+      this.notifyingAlarms.push(alarm);
+      for (const action of this.alarmActions) {
+        addAction(alarm, action);
+      }
+    }
     return alarm;
+  }
+
+  /** Adds `action` to every alarm of this workflow meant to notify (now and added later). */
+  public addAction(action: cloudwatch.IAlarmAction): void {
+    this.alarmActions.push(action);
+    for (const alarm of this.notifyingAlarms) {
+      addAction(alarm, action);
+    }
+  }
+
+  /**
+   * One alarm per chunk of functions on a Metrics Insights query over `AWS/Lambda` grouped by
+   * `FunctionName` (each function a contributor). Chunks keep each query within 2,048 characters,
+   * counting 64 characters per function name (the Lambda maximum) unless the name is a literal.
+   */
+  private addFunctionAlarms(id: string, metricName: string, what: string, functions: WorkflowFunction[], override: AlarmOverride): void {
+    if (functions.length === 0 || override.enabled === false) {
+      return;
+    }
+    // Metrics Insights: SELECT FUNCTION(metric) FROM SCHEMA(namespace, dims) WHERE ... GROUP BY ...
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html);
+    // label values in single quotes, conditions joined with OR. OR in WHERE is documented in the
+    // Amazon Managed Grafana page on Metrics Insights queries ("WHERE labelKey OPERATOR labelValue
+    // [AND|OR|([...])*]", https://docs.aws.amazon.com/grafana/latest/userguide/CloudWatch-using-the-metric-query.html);
+    // the CloudWatch syntax page lists =, != and AND. Not verified against AWS here (no account).
+    const head = `SELECT SUM(${metricName}) FROM SCHEMA("AWS/Lambda", FunctionName) WHERE `;
+    const tail = ' GROUP BY FunctionName';
+    const condition = (fn: WorkflowFunction) => `FunctionName = '${fn.function.functionName}'`;
+    const conditionLength = (fn: WorkflowFunction) => {
+      const name = fn.function.functionName;
+      return "FunctionName = '' OR ".length + (Token.isUnresolved(name) ? MAX_FUNCTION_NAME_LENGTH : name.length);
+    };
+    const chunks: WorkflowFunction[][] = [];
+    let current: WorkflowFunction[] = [];
+    let length = head.length + tail.length;
+    for (const fn of functions) {
+      const cost = conditionLength(fn);
+      if (current.length > 0 && length + cost > MAX_QUERY_LENGTH) {
+        chunks.push(current);
+        current = [];
+        length = head.length + tail.length;
+      }
+      current.push(fn);
+      length += cost;
+    }
+    chunks.push(current);
+    chunks.forEach((chunk, i) => {
+      const query = `${head}${chunk.map(condition).join(' OR ')}${tail}`;
+      const period = override.period ?? this.options.period ?? DEFAULTS.alarmPeriod;
+      const metric = new cloudwatch.MathExpression({ expression: query, usingMetrics: {}, period, label: `${what} per function` });
+      const names = chunk.map((fn) => fn.node.path).join(', ');
+      this.addAlarm(i === 0 ? id : `${id}${i + 1}`, metric,
+        `${what} of the functions of ${this.node.scope?.node.path ?? this.node.path}, one contributor per function (FunctionName) so the alarm names the function that breached. Functions: ${names}`,
+        override);
+    });
+  }
+}
+
+/** Attaches `action` to the alarm's ALARM and OK transitions (once). */
+function addAction(alarm: cloudwatch.Alarm, action: cloudwatch.IAlarmAction): void {
+  const seen: Set<cloudwatch.IAlarmAction> = ((alarm as any)[ACTIONS] ??= new Set());
+  if (seen.has(action)) return;
+  seen.add(action);
+  alarm.addAlarmAction(action);
+  alarm.addOkAction(action);
+}
+const ACTIONS = Symbol.for('cdk-stateful-workflows.alarms.actions');
+
+function truncate(s: string, max: number): string {
+  if (Token.isUnresolved(s) || s.length <= max) return s;
+  return `${s.slice(0, max - 1)}…`;
+}
+
+/** `WorkflowAlarms.notifyAll`: adds one action to every WorkflowAlarms under a scope. */
+class NotifyAllAspect implements IAspect {
+  public constructor(private readonly action: cloudwatch.IAlarmAction) {}
+
+  public visit(node: IConstruct): void {
+    if (node instanceof WorkflowAlarms) {
+      node.addAction(this.action);
+    }
   }
 }
 
 /**
- * CloudWatch publishes to an encrypted topic only if the key policy lets it use the key.
+ * Adds the unnotified-alarm check to the stack of `alarms`, once per stack. It runs as a validation
+ * (after every Aspect, so after `notifyAll`) and only warns.
  */
-function allowCloudWatchToUseTopicKey(scope: Construct, topic: sns.ITopic): void {
+function ensureUnnotifiedCheck(alarms: WorkflowAlarms): void {
+  const stack = Stack.of(alarms);
+  if ((stack as any)[CHECKED]) return;
+  (stack as any)[CHECKED] = true;
+  let done = false;
+  stack.node.addValidation({
+    validate: () => {
+      if (!done) {
+        done = true;
+        warnUnnotified(stack);
+      }
+      return [];
+    },
+  });
+}
+
+/**
+ * Warns once per stack, naming the library's alarms meant to notify that have no action, unless
+ * the stack (or an ancestor, or the workflow) acknowledged it with
+ * `WorkflowAlarms.acknowledgeNoNotifications`.
+ */
+function warnUnnotified(stack: Stack): void {
+  if (acknowledged(stack)) return;
+  const silent: string[] = [];
+  for (const wa of stack.node.findAll().filter((c): c is WorkflowAlarms => c instanceof WorkflowAlarms)) {
+    if (Stack.of(wa) !== stack || acknowledged(wa)) continue;
+    for (const alarm of wa.notifyingAlarms) {
+      const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm;
+      const resolved = stack.resolve(cfn.alarmActions);
+      if (!Array.isArray(resolved) || resolved.length === 0) {
+        silent.push(alarm.node.path);
+      }
+    }
+  }
+  if (silent.length === 0) return;
+  const saga = silent.filter((p) => /CompensationFailed$/.test(p));
+  Annotations.of(stack).addWarningV2('cdk-stateful-workflows:alarmsNotifyNoOne',
+    `${silent.length} workflow alarm(s) notify no one${saga.length ? ` (including ${saga.length} saga compensation-failed alarm(s): a rollback that stopped needs a human)` : ''}: ${silent.join(', ')}. ` +
+    'Wire an action for every workflow at once with WorkflowAlarms.notifyAll(app or stack, action) / notifyAllByTopic(scope, topic), per workflow with alarms.topic or alarms.actions, ' +
+    'or say why no one is notified with WorkflowAlarms.acknowledgeNoNotifications(scope, reason).');
+}
+
+function acknowledged(scope: IConstruct): boolean {
+  return scope.node.scopes.some((s) => (s as any)[OPT_OUT] !== undefined);
+}
+
+/**
+ * CloudWatch publishes to an encrypted topic only if the key policy lets it use the key:
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+ * Scoped to this account's alarms (aws:SourceAccount) and to the two calls it needs.
+ */
+function allowCloudWatchToUseTopicKey(scope: IConstruct, topic: sns.ITopic): void {
   const key = topic.masterKey;
   if (!key) {
     return;
   }
   if (!(key instanceof kms.Key)) {
     Annotations.of(scope).addWarningV2('cdk-stateful-workflows:importedTopicKey',
-      'The alarm topic is encrypted with an imported KMS key whose policy this app cannot change: allow the principal cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* on it, or alarm notifications will not be delivered.');
+      'The alarm topic is encrypted with an imported KMS key whose policy this app cannot change: allow the principal cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey on it, or alarm notifications will not be delivered.');
     return;
   }
+  if ((key as any)[TOPIC_KEY_ALLOWED]) return;
+  (key as any)[TOPIC_KEY_ALLOWED] = true;
   key.addToResourcePolicy(new iam.PolicyStatement({
     sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopic',
     principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
     resources: ['*'],
+    conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(key).account } },
   }));
 }
+const TOPIC_KEY_ALLOWED = Symbol.for('cdk-stateful-workflows.alarms.topicKeyAllowed');

@@ -1,14 +1,18 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { bundleEntry } from './bundling';
 import { DEFAULTS, newestNodeRuntime } from './constants';
+import { InlinePolicyRole, sharedFunctionLogGroup } from './function-support';
 import { workflowError } from '../core/errors';
 import { validateDurationRange, validateNonNegativeInteger } from '../core/validation';
-import { acknowledgeSynchronousInvocation, addLibraryStatements, explainWildcardStatement, LibraryRole } from '../nag';
+import { acknowledgeSynchronousInvocation } from '../nag';
 
 /**
  * Auto scaling of provisioned concurrency on the function's alias, tracking utilization.
@@ -33,7 +37,9 @@ export interface ProvisionedConcurrencyScaling {
  */
 export interface WorkflowFunctionProps {
   /**
-   * Path to a TypeScript/JavaScript entry file, bundled with esbuild (aws-cdk-lib `NodejsFunction`).
+   * Path to a TypeScript/JavaScript entry file, bundled in-process with esbuild's JavaScript API
+   * at synthesis, together with every other entry of the app in one esbuild build (esbuild must be
+   * installed: it is an optional peer dependency; no Docker, no `npx`).
    * Exactly one of `entry` and `code` is required.
    * @default - none (use `code`)
    */
@@ -49,8 +55,11 @@ export interface WorkflowFunctionProps {
    */
   readonly handler?: string;
   /**
-   * esbuild bundling options, with `entry` only.
-   * @default - aws-cdk-lib's defaults (minified off, source maps off, the AWS SDK v3 external)
+   * esbuild bundling options, with `entry` only. Supported: minify, sourceMap, sourceMapMode,
+   * sourcesContent, target, loader, logLevel, keepNames, tsconfig, banner, footer, charset, define,
+   * mainFields, inject, externalModules, format, bundleAwsSDK. Options that need Docker or a shell
+   * (dockerImage, commandHooks, nodeModules, esbuildArgs, ...) are refused at synth.
+   * @default - not minified, no source maps, the AWS SDK v3 external, target = the runtime's Node.js
    */
   readonly bundling?: nodejs.BundlingOptions;
   /**
@@ -99,27 +108,62 @@ export interface WorkflowFunctionProps {
    */
   readonly tracing?: lambda.Tracing;
   /**
-   * An existing log group for the function. Mutually exclusive with `logRetention`.
-   * @default - a log group created for the function with `logRetention`
+   * The log group the function writes to (Lambda advanced logging, `LoggingConfig.LogGroup`).
+   * Mutually exclusive with `logRetention` and `logRemovalPolicy`.
+   * @default - the log group shared by every WorkflowFunction of the stack (one per `encryptionKey`),
+   * retained 90 days; log streams carry the function name and version
    */
   readonly logGroup?: logs.ILogGroup;
   /**
-   * Retention of the created log group.
-   * @default RetentionDays.ONE_MONTH
+   * Give the function a log group of its own with this retention (one more resource), instead of
+   * the stack's shared one.
+   * @default - the shared log group (90 days)
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Removal policy of the created log group.
-   * @default RemovalPolicy.RETAIN
+   * Give the function a log group of its own with this removal policy (one more resource).
+   * @default - the shared log group (RETAIN)
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Customer-managed KMS key: encrypts the function's environment variables (unless
+   * `environmentEncryption` is set) and its log group (the stack's shared log group for this key).
+   * @default - AWS-managed keys
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * KMS key for the environment variables only.
+   * @default - `encryptionKey`, else the AWS-managed `aws/lambda` key
+   */
+  readonly environmentEncryption?: kms.IKey;
+  /**
+   * VPC to run the function in.
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets of `vpc` to use.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the function (with `vpc`).
+   * @default - a security group created for the function
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Lambda layers.
+   * @default - none
+   */
+  readonly layers?: lambda.ILayerVersion[];
   /**
    * Provisioned concurrency on the alias. `0` switches it off explicitly (cold starts then possible).
    * @default 1
    */
   readonly provisionedConcurrency?: number;
   /**
-   * Reserved concurrency of the function; must be >= `provisionedConcurrency`.
+   * Reserved concurrency of the function; must be >= 1 and >= `provisionedConcurrency` (and >= the
+   * scaling `maxCapacity`).
    * @default - unreserved
    */
   readonly reservedConcurrency?: number;
@@ -135,29 +179,40 @@ export interface WorkflowFunctionProps {
   readonly aliasName?: string;
   /**
    * Execution role.
-   * @default - a role allowed to write to the function's log group (and X-Ray, when tracing is active) only
+   * @default - a role of its own, every grant in one inline policy: writing its log group (and
+   * X-Ray, when tracing is active) plus whatever is granted to the function later
    */
   readonly role?: iam.IRole;
 }
 
 /**
  * A Lambda function with this library's defaults: the newest Node.js runtime, ARM64, active
- * X-Ray tracing, explicit memory and timeout, its own log group with retention, a least-privilege
- * role, and an alias (`live`) with provisioned concurrency that workflow tasks invoke.
+ * X-Ray tracing, explicit memory and timeout, logs in the stack's shared log group, a
+ * least-privilege role of its own (grants inline, no separate policy resource), and an alias
+ * (`live`) with provisioned concurrency that workflow tasks invoke. Four CloudFormation resources
+ * with every default: function, role, version, alias.
+ *
+ * It is `iam.IGrantable` (grants go to its own role: `bucket.grantRead(fn)`) and `ec2.IConnectable`
+ * (with `vpc`). Where an `lambda.IFunction` is needed, pass `fn.alias` (what tasks invoke) or
+ * `fn.function`.
  */
-export class WorkflowFunction extends Construct {
+export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.IConnectable {
   /** The function. */
   public readonly function: lambda.Function;
   /** The alias tasks invoke (provisioned concurrency lives here). */
   public readonly alias: lambda.Alias;
-  /** The function's log group. */
+  /** The function's log group (shared by the stack's WorkflowFunctions unless configured). */
   public readonly logGroup: logs.ILogGroup;
   /** The execution role. */
   public readonly role: iam.IRole;
+  /** The principal grants go to: the function's own execution role. */
+  public readonly grantPrincipal: iam.IPrincipal;
   /** The function timeout. */
   public readonly timeout: Duration;
   /** Provisioned concurrency on the alias (0 when switched off). */
   public readonly provisionedConcurrency: number;
+  /** The customer-managed key, if any. */
+  public readonly encryptionKey?: kms.IKey;
 
   public constructor(scope: Construct, id: string, props: WorkflowFunctionProps) {
     super(scope, id);
@@ -170,8 +225,11 @@ export class WorkflowFunction extends Construct {
     if (props.code && (props.bundling || props.depsLockFilePath)) {
       throw workflowError(this, '`bundling`/`depsLockFilePath` apply to `entry` only, but `code` is set. Remove them or use `entry`.');
     }
-    if (props.logGroup && props.logRetention !== undefined) {
-      throw workflowError(this, '`logGroup` and `logRetention` are both set. Set the retention on your log group, or drop `logGroup`.');
+    if (props.logGroup && (props.logRetention !== undefined || props.logRemovalPolicy !== undefined)) {
+      throw workflowError(this, '`logGroup` and `logRetention`/`logRemovalPolicy` are both set. Set the retention on your log group, or drop `logGroup`.');
+    }
+    if (!props.vpc && (props.vpcSubnets || props.securityGroups)) {
+      throw workflowError(this, '`vpcSubnets`/`securityGroups` are set without `vpc`. Set `vpc` too, or drop them.');
     }
 
     this.timeout = props.timeout ?? DEFAULTS.functionTimeout;
@@ -183,79 +241,84 @@ export class WorkflowFunction extends Construct {
     }
 
     const provisioned = props.provisionedConcurrency ?? DEFAULTS.provisionedConcurrency;
-    validateNonNegativeInteger(this, 'provisionedConcurrency', provisioned, 'Use 0 to switch provisioned concurrency off.');
-    validateNonNegativeInteger(this, 'reservedConcurrency', props.reservedConcurrency, 'Omit it to leave concurrency unreserved.');
-    if (props.reservedConcurrency !== undefined && !Token.isUnresolved(props.reservedConcurrency) && provisioned > props.reservedConcurrency) {
-      throw workflowError(this, `provisionedConcurrency (${provisioned}) is above reservedConcurrency (${props.reservedConcurrency}); AWS rejects that. Raise reservedConcurrency to at least ${provisioned} or lower provisionedConcurrency.`);
-    }
+    validateConcurrency(this, provisioned, props.reservedConcurrency, props.provisionedConcurrencyScaling);
     const scaling = props.provisionedConcurrencyScaling;
-    if (scaling) {
-      if (provisioned === 0 && scaling.minCapacity === undefined) {
-        throw workflowError(this, 'provisionedConcurrencyScaling is set but provisionedConcurrency is 0. Set provisionedConcurrency (or minCapacity) to at least 1.');
-      }
-      const min = scaling.minCapacity ?? provisioned;
-      if (scaling.maxCapacity < min) {
-        throw workflowError(this, `provisionedConcurrencyScaling.maxCapacity (${scaling.maxCapacity}) is below minCapacity (${min}). Raise maxCapacity.`);
-      }
-      const target = scaling.utilizationTarget ?? DEFAULTS.provisionedConcurrencyUtilization;
-      if (target < 0.1 || target > 0.9) {
-        throw workflowError(this, `provisionedConcurrencyScaling.utilizationTarget is ${target}; use a value from 0.1 to 0.9.`);
-      }
+
+    this.encryptionKey = props.encryptionKey;
+    const ownLogGroup = props.logRetention !== undefined || props.logRemovalPolicy !== undefined;
+    if (ownLogGroup && props.encryptionKey) {
+      throw workflowError(this, '`encryptionKey` with `logRetention`/`logRemovalPolicy`: the key policy can only name the shared log group. Drop logRetention/logRemovalPolicy (the shared group is encrypted with the key), or pass your own encrypted `logGroup`.');
     }
+    this.logGroup = props.logGroup ?? (ownLogGroup
+      ? new logs.LogGroup(this, 'LogGroup', {
+        retention: props.logRetention ?? DEFAULTS.functionLogRetention,
+        removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+        encryptionKey: props.encryptionKey,
+      })
+      : sharedFunctionLogGroup(this, props.encryptionKey));
 
-    this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? DEFAULTS.logRetention,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-
-    const role = props.role ?? new LibraryRole(this, 'ServiceRole', {
+    const role = props.role ?? new InlinePolicyRole(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Execution role of a cdk-stateful-workflows WorkflowFunction: writes its own log group only.',
+      description: 'Execution role of a cdk-stateful-workflows WorkflowFunction: its own grants only.',
     });
     this.role = role;
+    this.grantPrincipal = role;
     if (!props.role) {
-      // The actions of logGroup.grantWrite(role), in the role's library policy: no DefaultPolicy.
-      // An imported log group's ARN ends in ':*' (its log streams, named by Lambda at run time).
-      addLibraryStatements(role, [explainWildcardStatement(
-        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
-        'Lambda creates and writes log streams, named at run time, in the function\'s own log group only: the ARN is that one log group\'s (arn:...:log-group:<name>:*).')]);
+      // logs:CreateLogStream + logs:PutLogEvents on the log group only (no AWSLambdaBasicExecutionRole)
+      this.logGroup.grantWrite(role);
     }
 
-    const common: lambda.FunctionOptions = {
+    const runtime = props.runtime ?? newestNodeRuntime();
+    let code: lambda.Code;
+    let handler: string;
+    if (props.entry !== undefined) {
+      const bundled = bundleEntry(this, {
+        entry: props.entry,
+        handler: props.handler,
+        runtime,
+        bundling: props.bundling,
+        depsLockFilePath: props.depsLockFilePath,
+      });
+      code = bundled.code;
+      handler = bundled.handler;
+    } else {
+      code = props.code!;
+      handler = props.handler ?? 'index.handler';
+    }
+
+    const environmentKey = props.environmentEncryption ?? props.encryptionKey;
+    this.function = new lambda.Function(this, 'Function', {
+      runtime,
+      code,
+      handler,
       architecture: props.architecture ?? DEFAULTS.functionArchitecture,
       memorySize,
       timeout: this.timeout,
       environment: props.environment,
+      // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
+      environmentEncryption: environmentKey,
       description: props.description,
       functionName: props.functionName,
       tracing: props.tracing ?? lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       reservedConcurrentExecutions: props.reservedConcurrency,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      layers: props.layers,
       role,
-    };
-    const runtime = props.runtime ?? newestNodeRuntime();
-    this.function = props.entry !== undefined
-      ? new nodejs.NodejsFunction(this, 'Function', {
-        ...common,
-        runtime,
-        entry: props.entry,
-        handler: props.handler ?? 'handler',
-        bundling: props.bundling,
-        depsLockFilePath: props.depsLockFilePath,
-      })
-      : new lambda.Function(this, 'Function', {
-        ...common,
-        runtime,
-        code: props.code!,
-        handler: props.handler ?? 'index.handler',
-      });
+    });
+    if (environmentKey && !props.role) {
+      // The function decrypts its own environment with the key at start-up.
+      environmentKey.grantDecrypt(role);
+    }
 
     acknowledgeSynchronousInvocation(this.function);
     this.provisionedConcurrency = provisioned;
     this.alias = new lambda.Alias(this, 'Alias', {
       aliasName: props.aliasName ?? DEFAULTS.aliasName,
       version: this.function.currentVersion,
-      provisionedConcurrentExecutions: provisioned > 0 ? provisioned : undefined,
+      provisionedConcurrentExecutions: Token.isUnresolved(provisioned) || provisioned > 0 ? provisioned : undefined,
     });
     if (scaling) {
       const target = this.alias.addAutoScaling({
@@ -264,6 +327,40 @@ export class WorkflowFunction extends Construct {
       });
       target.scaleOnUtilization({ utilizationTarget: scaling.utilizationTarget ?? DEFAULTS.provisionedConcurrencyUtilization });
     }
+  }
+
+  /** Network connections of the function (it must be in a VPC). */
+  public get connections(): ec2.Connections {
+    return this.function.connections;
+  }
+
+  /** The function's physical name. */
+  public get functionName(): string {
+    return this.function.functionName;
+  }
+
+  /** The ARN tasks invoke: the alias ARN. */
+  public get functionArn(): string {
+    return this.alias.functionArn;
+  }
+
+  /**
+   * Adds an environment variable (encrypted with the function's key, if any). It changes the
+   * function's configuration, so a new version is published and the alias moves to it.
+   */
+  public addEnvironment(key: string, value: string): WorkflowFunction {
+    this.function.addEnvironment(key, value);
+    return this;
+  }
+
+  /** Adds layers to the function. */
+  public addLayers(...layers: lambda.ILayerVersion[]): void {
+    this.function.addLayers(...layers);
+  }
+
+  /** Adds a statement to the function's own role (its inline policy). */
+  public addToRolePolicy(statement: iam.PolicyStatement): void {
+    this.function.addToRolePolicy(statement);
   }
 
   /** Errors of invocations through the alias. */
@@ -284,5 +381,44 @@ export class WorkflowFunction extends Construct {
   /** Lets `grantee` invoke the alias (and only the alias). */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return this.alias.grantInvoke(grantee);
+  }
+}
+
+/**
+ * Concurrency settings AWS would reject at deploy time (or that make the function unusable),
+ * refused at synth. Tokens skip the numeric checks.
+ */
+function validateConcurrency(
+  scope: Construct, provisioned: number, reserved: number | undefined, scaling: ProvisionedConcurrencyScaling | undefined,
+): void {
+  validateNonNegativeInteger(scope, 'provisionedConcurrency', provisioned, 'Use 0 to switch provisioned concurrency off.');
+  validateNonNegativeInteger(scope, 'reservedConcurrency', reserved, 'Omit it to leave concurrency unreserved.');
+  const literal = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
+  if (literal(reserved) && reserved === 0) {
+    // https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html: reserved concurrency 0 throttles every invocation
+    throw workflowError(scope, 'reservedConcurrency is 0: Lambda would throttle every invocation, so every step using this function would fail. Omit reservedConcurrency, or reserve at least max(1, provisionedConcurrency).');
+  }
+  if (literal(reserved) && literal(provisioned) && provisioned > reserved) {
+    throw workflowError(scope, `provisionedConcurrency (${provisioned}) is above reservedConcurrency (${reserved}); AWS rejects that. Raise reservedConcurrency to at least ${provisioned} or lower provisionedConcurrency.`);
+  }
+  if (!scaling) {
+    return;
+  }
+  validateNonNegativeInteger(scope, 'provisionedConcurrencyScaling.minCapacity', scaling.minCapacity, 'Use at least 1.');
+  validateNonNegativeInteger(scope, 'provisionedConcurrencyScaling.maxCapacity', scaling.maxCapacity, 'Use at least minCapacity.');
+  if (literal(provisioned) && provisioned === 0 && scaling.minCapacity === undefined) {
+    throw workflowError(scope, 'provisionedConcurrencyScaling is set but provisionedConcurrency is 0. Set provisionedConcurrency (or minCapacity) to at least 1.');
+  }
+  const min = scaling.minCapacity ?? provisioned;
+  if (literal(min) && literal(scaling.maxCapacity) && scaling.maxCapacity < min) {
+    throw workflowError(scope, `provisionedConcurrencyScaling.maxCapacity (${scaling.maxCapacity}) is below minCapacity (${min}). Raise maxCapacity.`);
+  }
+  if (literal(reserved) && literal(scaling.maxCapacity) && scaling.maxCapacity > reserved) {
+    // provisioned concurrency can never exceed the function's reserved concurrency
+    throw workflowError(scope, `provisionedConcurrencyScaling.maxCapacity (${scaling.maxCapacity}) is above reservedConcurrency (${reserved}); scaling would fail once it tried to go past ${reserved}. Raise reservedConcurrency to at least ${scaling.maxCapacity} or lower maxCapacity.`);
+  }
+  const target = scaling.utilizationTarget ?? DEFAULTS.provisionedConcurrencyUtilization;
+  if (literal(target) && (target < 0.1 || target > 0.9)) {
+    throw workflowError(scope, `provisionedConcurrencyScaling.utilizationTarget is ${target}; use a value from 0.1 to 0.9.`);
   }
 }

@@ -64,17 +64,17 @@ describe('defaults wired by Workflow + Step.lambda + WorkflowFunction', () => {
     });
   });
 
-  test('function: newest Node runtime, ARM64, active tracing, explicit memory/timeout, own log group', () => {
+  test('function: newest Node runtime, ARM64, active tracing, explicit memory/timeout, the stack\'s shared log group', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
       MemorySize: 512,
       Timeout: 30,
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('ReserveLogGroup') } },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^WorkflowFunctionLogs') } },
     });
     template.hasResource('AWS::Logs::LogGroup', {
-      Properties: { RetentionInDays: 30 },
+      Properties: { LogGroupName: Match.absent(), RetentionInDays: 90 },
       DeletionPolicy: 'Retain',
     });
     // least-privilege role: no AWSLambdaBasicExecutionRole managed policy
@@ -113,32 +113,28 @@ describe('defaults wired by Workflow + Step.lambda + WorkflowFunction', () => {
     });
   });
 
-  test('default alarms: 4 execution alarms + errors/throttles/spillover per function, NOT_BREACHING', () => {
-    const alarms = template.findResources('AWS::CloudWatch::Alarm');
-    const metricNames = Object.values(alarms).map((a: any) => a.Properties.MetricName).sort();
-    expect(metricNames).toEqual([
-      'Errors',
-      'ExecutionThrottled',
-      'ExecutionsAborted',
-      'ExecutionsFailed',
-      'ExecutionsTimedOut',
-      'ProvisionedConcurrencySpilloverInvocations',
-      'Throttles',
-    ]);
-    for (const alarm of Object.values(alarms) as any[]) {
+  test('default alarms: 4 execution alarms + one Metrics Insights alarm each for errors/throttles/spillover, NOT_BREACHING', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
+    const metricNames = alarms.map((a) => a.Properties.MetricName).filter(Boolean).sort();
+    expect(metricNames).toEqual(['ExecutionThrottled', 'ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    const queries = alarms.filter((a) => a.Properties.Metrics).map((a) => JSON.stringify(a.Properties.Metrics[0].Expression));
+    expect(queries).toHaveLength(3);
+    expect(queries.join()).toMatch(/SELECT SUM\(Errors\)/);
+    expect(queries.join()).toMatch(/SELECT SUM\(Throttles\)/);
+    expect(queries.join()).toMatch(/SELECT SUM\(ProvisionedConcurrencySpilloverInvocations\)/);
+    for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         TreatMissingData: 'notBreaching',
         Threshold: 1,
         EvaluationPeriods: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        Period: 300,
-        Statistic: 'Sum',
       });
+      if (alarm.Properties.MetricName) {
+        expect(alarm.Properties).toMatchObject({ Period: 300, Statistic: 'Sum' });
+      } else {
+        expect(alarm.Properties.Metrics[0]).toMatchObject({ Period: 300, ReturnData: true });
+      }
     }
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ProvisionedConcurrencySpilloverInvocations',
-      Dimensions: Match.arrayWith([{ Name: 'Resource', Value: Match.anyValue() }]),
-    });
   });
 });
 
@@ -179,14 +175,14 @@ describe('overrides', () => {
     const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties.MetricName);
     expect(names).not.toContain('ExecutionsAborted');
     // no provisioned concurrency -> no spillover alarm and no PC config
-    expect(names).not.toContain('ProvisionedConcurrencySpilloverInvocations');
+    expect(JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'))).not.toContain('ProvisionedConcurrencySpilloverInvocations');
     template.hasResourceProperties('AWS::Lambda::Alias', { ProvisionedConcurrencyConfig: Match.absent() });
     // the table alarm added through the consumer API sums read+write throttles
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'reads + writes' })]),
     });
     template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } })]) },
     });
   });
 

@@ -1,0 +1,51 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { IWorkflowStep, SequentialWorkflow, Step, WorkflowFunction } from '../../src';
+import { inlineFunction, newStack } from '../util';
+
+/**
+ * A saga-like set: per step an action (provisioned concurrency 1) and a compensation (0, as the
+ * order saga example chooses for code that rarely runs), every other default on, in one workflow.
+ */
+function sagaLike(steps: number): { stack: Stack; functions: WorkflowFunction[] } {
+  const stack = newStack();
+  const functions: WorkflowFunction[] = [];
+  const chain: IWorkflowStep[] = [];
+  for (let i = 0; i < steps; i++) {
+    const action = inlineFunction(stack, `Action${i}`);
+    const compensation = inlineFunction(stack, `Compensation${i}`, { provisionedConcurrency: 0 });
+    functions.push(action, compensation);
+    chain.push(Step.lambda(`Do ${i}`, action), Step.lambda(`Undo ${i}`, compensation));
+  }
+  new SequentialWorkflow(stack, 'Saga', { steps: chain });
+  return { stack, functions };
+}
+
+/** CloudFormation resources (by type) under each construct of `scopes`. */
+function ownedResources(scope: WorkflowFunction): string[] {
+  return scope.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c)).map((c) => c.cfnResourceType).sort();
+}
+
+describe('scale (issue 12)', () => {
+  test('every function owns exactly Function, Role, Version and Alias, at any size', () => {
+    const { stack, functions } = sagaLike(60);
+    expect(functions).toHaveLength(120);
+    for (const fn of functions) {
+      expect(ownedResources(fn)).toEqual(['AWS::IAM::Role', 'AWS::Lambda::Alias', 'AWS::Lambda::Function', 'AWS::Lambda::Version']);
+    }
+    // the whole stack's share of logs: one log group for all 120 functions
+    const logGroups = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::Logs::LogGroup');
+    expect(logGroups).toHaveLength(2); // the functions' shared group + the state machine's
+    // function alarms: 3 metrics, ceil(functions / 22) alarms each (spillover: only the 60 with provisioned concurrency)
+    const alarms = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(4 + 6 + 6 + 3);
+  });
+
+  test('a 50-step saga-like set (100 functions, every default) synthesizes in one stack under 500 resources', () => {
+    const { stack } = sagaLike(50);
+    const resources = Object.values<any>(Template.fromStack(stack).toJSON().Resources);
+    expect(resources.length).toBeLessThanOrEqual(500);
+    const lambdas = resources.filter((r) => r.Type.startsWith('AWS::Lambda::') || r.Type === 'AWS::IAM::Role').length;
+    expect(lambdas).toBe(100 * 4 + 1); // + the state machine's role
+  });
+});
