@@ -35,6 +35,8 @@ export interface StepFacts {
   /** For child workflow steps: the child's execution timeout and type. */
   readonly childTimeout?: Duration;
   readonly childType?: WorkflowType;
+  /** For child workflow steps: the child's construct path. */
+  readonly childPath?: string;
 }
 
 /** The facts of a step, when it is a built-in one. */
@@ -79,6 +81,12 @@ export function validateStepInWorkflow(scope: IConstruct, step: IWorkflowStep, c
   // (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-standard-vs-express.html, "Service integrations").
   if (express && step.waitsForCallback) {
     throw workflowError(scope, `step '${name}' waits for a callback (.waitForTaskToken), which Express workflows do not support (Express executions run at most 5 minutes and cannot pause for a task token). Use WorkflowType.STANDARD, or a step that does not wait.`);
+  }
+  // "Express Workflows support Request Response, but they do not support Run a Job (.sync)"
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/connect-supported-services.html), and
+  // StartSyncExecution starts Express state machines only.
+  if (express && facts?.kind === 'child' && facts.childType === WorkflowType.STANDARD) {
+    throw workflowError(scope, `step '${name}': an Express workflow cannot call the Standard workflow ${facts.childPath} synchronously. Express state machines do not support the '.sync' integration, and StartSyncExecution starts Express machines only. Make the child Express, make the parent Standard, or start the child asynchronously with Step.awsSdk (sfn:startExecution).`);
   }
   const timeout = seconds(step.timeout);
   if (express && timeout !== undefined) {

@@ -171,6 +171,7 @@ export class ChildWorkflowStep implements IWorkflowStep {
       explicitTimeout: this.options.timeout,
       childTimeout: this.child.timeout,
       childType: this.child.workflowType,
+      childPath: this.child.node.path,
       defaultMaxAttempts: DEFAULT_RETRY.maxAttempts,
       defaultInterval: DEFAULT_RETRY.interval,
       defaultBackoffRate: DEFAULT_RETRY.backoffRate,
