@@ -68,6 +68,9 @@ describe('Workflow base', () => {
     new Custom(stack, 'Wf', () => undefined);
     expect(() => stack.node.root.node.tryFindChild('x') ?? (stack.node.root as any).synth()).toThrow(/TestStack\/Wf: the pattern never called createStateMachine\(\)/);
   });
+  test('comment that is not a string', () => {
+    expect(() => new SequentialWorkflow(newStack(), 'Wf', { comment: 42 as any, steps: [Step.pass('P')] })).toThrow(/^\[TestStack\/Wf\] comment is 42; it must be a string/);
+  });
   test('chainStates with no state', () => {
     expect(() => new Custom(newStack(), 'Wf', (self) => self.chain([]))).toThrow(/^\[TestStack\/Wf\] steps is empty/);
   });
@@ -190,6 +193,14 @@ describe('patterns (owned by their helpers, proven through the public API)', () 
       ],
     });
     expect(warnings(clean, /The step dependencies are not series-parallel/)).toHaveLength(1);
+  });
+  test('CheckpointedWorkflow: a step rendering a state that cannot be followed (a Fail)', () => {
+    const failing: IWorkflowStep = {
+      name: 'Stop', idempotent: true, waitsForCallback: false,
+      bind: (scope: Construct) => ({ state: new sfn.Fail(scope, 'Stop', { error: 'X' }) }),
+    };
+    expect(() => new CheckpointedWorkflow(newStack(), 'Job', { keyPath: '$.id', steps: [{ step: failing }] }))
+      .toThrow(/^\[TestStack\/Job\] step 'Stop' rendered a Fail state, which cannot be followed by the checkpoint write/);
   });
   test('CheckpointClient: empty tableName, namespace, stepNames', () => {
     expect(() => new CheckpointClient({ tableName: '', namespace: 'n', stepNames: ['A'] } as any)).toThrow(/CheckpointClient: tableName is empty/);
