@@ -242,3 +242,18 @@ describe('patterns (owned by their helpers, proven through the public API)', () 
     expect(infos(clean, /Express children:/)).toHaveLength(1);
   });
 });
+
+describe('steps bound outside a Workflow keep their own checks', () => {
+  test('heartbeat not shorter than the timeout, when a step is bound directly', () => {
+    const stack = newStack();
+    const step = Step.lambda('Work', inlineFunction(stack, 'Fn'), { timeout: Duration.seconds(5), heartbeat: Duration.seconds(5) });
+    expect(() => step.bind(new Construct(stack, 'Scope'), { workflowType: WorkflowType.STANDARD }))
+      .toThrow(/^\[TestStack\/Scope\] step 'Work': heartbeat \(5 seconds\) must be shorter than the timeout \(5 seconds\)/);
+  });
+  test('retry limits, when a step is bound directly', () => {
+    const stack = newStack();
+    const step = Step.lambda('Work', inlineFunction(stack, 'Fn'), { retry: { interval: Duration.seconds(0) } });
+    expect(() => step.bind(new Construct(stack, 'Scope'), { workflowType: WorkflowType.STANDARD }))
+      .toThrow(/^\[TestStack\/Scope\/Work\] retry\.interval is 0 s/);
+  });
+});
