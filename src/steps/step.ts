@@ -59,6 +59,14 @@ export interface AwsSdkStepProps extends StepOptions {
    * @default - none
    */
   readonly additionalIamStatements?: iam.PolicyStatement[];
+  /**
+   * Conditions of the statement that allows the call, for actions that cannot be scoped by
+   * resource (e.g. `cloudwatch:PutMetricData` on `*`, limited with
+   * `{ StringEquals: { 'cloudwatch:namespace': 'MyNamespace' } }`). The statement is still derived
+   * from the state graph: it exists only while the step is in the workflow.
+   * @default - no conditions
+   */
+  readonly iamConditions?: { [operator: string]: any };
 }
 
 /**
@@ -216,7 +224,7 @@ export class AwsSdkStep extends StepBase {
 
   public bind(scope: Construct, options: StepBindOptions): StepBinding {
     validateSdkCall(scope, this.name, this.props);
-    const task = new tasks.CallAwsService(scope, options.stateName ?? this.name, {
+    const task = new ConditionedCallAwsService(scope, options.stateName ?? this.name, this.props.iamConditions, {
       service: this.props.service,
       action: this.props.action,
       parameters: this.props.parameters,
@@ -230,6 +238,23 @@ export class AwsSdkStep extends StepBase {
     });
     applyRetryPolicy(task, task, options.retry ?? this.props.retry, this.props.nonRetryableErrors, transientSdkErrors(this.props.service));
     return { state: task };
+  }
+}
+
+/**
+ * `CallAwsService` whose main IAM statement carries conditions. aws-cdk-lib builds the statement
+ * (`iamAction` on `iamResources`) in the constructor and registers `taskPolicies` with the state
+ * graph when the state is bound, so replacing it here keeps IAM derived from the graph.
+ */
+class ConditionedCallAwsService extends tasks.CallAwsService {
+  public constructor(scope: Construct, id: string, conditions: { [operator: string]: any } | undefined, props: tasks.CallAwsServiceProps) {
+    super(scope, id, props);
+    if (conditions && Object.keys(conditions).length > 0) {
+      const policies = ((this as any).taskPolicies ?? []) as iam.PolicyStatement[];
+      const [main, ...rest] = policies;
+      const conditioned = new iam.PolicyStatement({ actions: main.actions, resources: main.resources, conditions });
+      (this as any).taskPolicies = [conditioned, ...rest];
+    }
   }
 }
 

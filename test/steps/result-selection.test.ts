@@ -79,3 +79,28 @@ describe('per-step result selection and discard', () => {
     new SequentialWorkflow(stack, 'Parent', { steps: [Step.childWorkflow('Run child', child, { discardResult: true })] });
   });
 });
+
+describe('bookkeeping states through the step model', () => {
+  test('an AWS SDK step with IAM conditions (the saga\'s PutMetricData, scoped to its namespace), result discarded', () => {
+    const stack = newStack();
+    new SequentialWorkflow(stack, 'Wf', {
+      steps: [Step.awsSdk('Record compensation failure', {
+        service: 'cloudwatch',
+        action: 'putMetricData',
+        parameters: { Namespace: 'CdkStatefulWorkflows', MetricData: [{ MetricName: 'SagaCompensationFailed', Unit: 'Count', Value: 1 }] },
+        iamResources: ['*'],
+        iamConditions: { StringEquals: { 'cloudwatch:namespace': 'CdkStatefulWorkflows' } },
+        discardResult: true,
+      })],
+    });
+    const template = Template.fromStack(stack);
+    const statements = Object.values<any>(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements.filter((s) => s.Action === 'cloudwatch:putMetricData' || s.Action === 'cloudwatch:PutMetricData')).toEqual([{
+      Action: 'cloudwatch:putMetricData',
+      Effect: 'Allow',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'CdkStatefulWorkflows' } },
+    }]);
+    expect(aslOf(template).States['Record compensation failure'].Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:cloudwatch:putMetricData');
+  });
+});
