@@ -147,7 +147,9 @@ export function validateStepInWorkflow(scope: IConstruct, step: IWorkflowStep, c
 }
 
 /** Worst-case duration of a step with its retries, or undefined when not computable. */
-export function worstCaseSeconds(timeout: number | undefined, retry: RetryPolicy | undefined, facts: StepFacts): { total: number; attempts: number; waits: number } | undefined {
+export function worstCaseSeconds(
+  timeout: number | undefined, retry: RetryPolicy | undefined, facts: StepFacts,
+): { total: number; attempts: number; waits: number } | undefined {
   if (timeout === undefined) {
     return undefined;
   }

@@ -103,7 +103,9 @@ export function isTokenValue(value: number | Duration | undefined): boolean {
  * fails with "'1500 millis' cannot be converted into a whole number of seconds", naming nothing.
  * @internal
  */
-export function validateWholeSeconds(scope: IConstruct, what: string, value: Duration | undefined, minSeconds: number, maxSeconds: number, fix: string): void {
+export function validateWholeSeconds(
+  scope: IConstruct, what: string, value: Duration | undefined, minSeconds: number, maxSeconds: number, fix: string,
+): void {
   if (value === undefined || isTokenValue(value)) {
     return;
   }
@@ -170,7 +172,7 @@ export function validateRetryPolicy(scope: IConstruct, policy: RetryFields | und
       throw workflowError(scope, `nonRetryableErrors contains an empty error name (${JSON.stringify(nonRetryableErrors)}). List error names such as 'PaymentDeclined'.`);
     }
     if (nonRetryableErrors.includes('States.ALL')) {
-      throw workflowError(scope, `nonRetryableErrors contains 'States.ALL'. It is rendered as a zero-attempt retrier before the transient-error retrier, and Step Functions accepts 'States.ALL' only in the last retrier, so the state machine would not deploy (and transient errors would still be retried). To retry nothing, set retry: { maxAttempts: 0 }; otherwise list the specific error names.`);
+      throw workflowError(scope, 'nonRetryableErrors contains \'States.ALL\'. It is rendered as a zero-attempt retrier before the transient-error retrier, and Step Functions accepts \'States.ALL\' only in the last retrier, so the state machine would not deploy (and transient errors would still be retried). To retry nothing, set retry: { maxAttempts: 0 }; otherwise list the specific error names.');
     }
   }
 }

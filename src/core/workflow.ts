@@ -11,11 +11,11 @@ import { IWorkflowStep, StepBinding, StepPlacement } from './step';
 import { validateStepInWorkflow } from './step-rules';
 import { WorkflowType } from './types';
 import { MAX_NAME_LENGTH, stepResultKey, validateDurationRange, validateStateMachineName, validateStepName, validateWholeSeconds } from './validation';
-import { isRetriable } from '../steps/retry';
 import { CheckpointTable } from '../defaults/checkpoint-table';
 import { DEFAULTS } from '../defaults/constants';
 import { WorkflowAlarms, WorkflowAlarmsOptions } from '../defaults/workflow-alarms';
 import { WorkflowFunction } from '../defaults/workflow-function';
+import { isRetriable } from '../steps/retry';
 
 /**
  * Logging of a workflow's state machine.

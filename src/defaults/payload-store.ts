@@ -85,7 +85,8 @@ export class PayloadStore extends Construct {
       throw workflowError(this, 'bucketKey describes your own bucket, but bucket is not set. Use encryptionKey to encrypt the created bucket, or pass bucket.');
     }
     const expiration = props.expiration ?? Duration.days(90);
-    if (!Token.isUnresolved(expiration.toDays({ integral: false })) && (!Number.isInteger(expiration.toDays({ integral: false })) || expiration.toDays() < 1)) {
+    const days = expiration.toDays({ integral: false });
+    if (!Token.isUnresolved(days) && (!Number.isInteger(days) || days < 1)) {
       throw workflowError(this, `expiration is ${expiration.toHumanString()}; S3 lifecycle expiration counts whole days (at least 1). Use e.g. Duration.days(90).`);
     }
     this.encryptionKey = props.encryptionKey;

@@ -65,7 +65,9 @@ let defaultClient: S3ClientLike | undefined;
 function loadS3(): S3Module {
   if (!s3Module) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // Lazy and optional: the Lambda Node.js runtimes ship the AWS SDK v3, and this package does not
+      // bundle it (it is a devDependency here, used by the tests).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
       s3Module = require('@aws-sdk/client-s3') as S3Module;
     } catch (e) {
       throw new Error(`cdk-stateful-workflows/runtime: '@aws-sdk/client-s3' cannot be loaded (${(e as Error).message}). It ships with the Lambda Node.js runtimes; elsewhere install it.`);

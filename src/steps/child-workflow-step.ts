@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
+import { stepResultSelector } from './result';
 import { applyRetryPolicy, DEFAULT_RETRY, transientSdkErrors } from './retry';
 import { workflowError } from '../core/errors';
 import { IWorkflowStep, RetryPolicy, StepBindOptions, StepBinding } from '../core/step';
@@ -10,7 +11,6 @@ import type { StepFacts } from '../core/step-rules';
 import { WorkflowType } from '../core/types';
 import { MAX_NAME_LENGTH } from '../core/validation';
 import { IWorkflow, Workflow } from '../core/workflow';
-import { stepResultSelector } from './result';
 
 /** Margin added to the child's execution timeout for the parent task's `TimeoutSeconds`. */
 const CHILD_TIMEOUT_MARGIN = Duration.seconds(5);

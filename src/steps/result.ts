@@ -7,7 +7,9 @@ import { StepOptions } from '../core/step';
  * (`resultSelector`, or `{}` for `discardResult`). Both at once are refused.
  * @internal
  */
-export function stepResultSelector(scope: IConstruct, stepName: string, own: StepOptions, placement: { [key: string]: any } | undefined): { [key: string]: any } | undefined {
+export function stepResultSelector(
+  scope: IConstruct, stepName: string, own: StepOptions, placement: { [key: string]: any } | undefined,
+): { [key: string]: any } | undefined {
   if (own.discardResult && own.resultSelector) {
     throw workflowError(scope, `step '${stepName}' sets both resultSelector and discardResult. Keep part of the result with resultSelector, or nothing with discardResult, not both.`);
   }

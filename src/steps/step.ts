@@ -262,7 +262,9 @@ class ConditionedCallAwsService extends tasks.CallAwsService {
  * Refuses the AWS SDK calls aws-cdk-lib would refuse with a message that names no step
  * (`CallAwsService`: camelCase action, PascalCase parameter names; IAM: at least one resource).
  */
-function validateSdkCall(scope: IConstruct, stepName: string, props: { service: string; action: string; parameters?: { [key: string]: any }; iamResources: string[] }): void {
+function validateSdkCall(
+  scope: IConstruct, stepName: string, props: { service: string; action: string; parameters?: { [key: string]: any }; iamResources: string[] },
+): void {
   if (typeof props.service !== 'string' || props.service.length === 0) {
     throw workflowError(scope, `step '${stepName}': service is ${JSON.stringify(props.service)}. Give the AWS SDK service name in lower case, e.g. 'dynamodb' or 's3'.`);
   }

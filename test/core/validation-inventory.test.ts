@@ -7,7 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
-  CheckpointClient, CheckpointedWorkflow, FanOutFanIn, FanOutMode, HybridWorkflow, IWorkflowStep, Saga, SequentialWorkflow, Step, StepPlacement, Workflow,
+  CheckpointClient, CheckpointedWorkflow, FanOutFanIn, FanOutMode, HybridWorkflow, IWorkflowStep, Saga, SequentialWorkflow, Step, StepPlacement,
+  Workflow,
   WorkflowFunction, WorkflowType,
 } from '../../src';
 import { inlineFunction, newStack } from '../util';
@@ -196,7 +197,9 @@ describe('patterns (owned by their helpers, proven through the public API)', () 
   });
   test('CheckpointedWorkflow: a step rendering a state that cannot be followed (a Fail)', () => {
     const failing: IWorkflowStep = {
-      name: 'Stop', idempotent: true, waitsForCallback: false,
+      name: 'Stop',
+      idempotent: true,
+      waitsForCallback: false,
       bind: (scope: Construct) => ({ state: new sfn.Fail(scope, 'Stop', { error: 'X' }) }),
     };
     expect(() => new CheckpointedWorkflow(newStack(), 'Job', { keyPath: '$.id', steps: [{ step: failing }] }))

@@ -5,7 +5,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
-  CallbackTarget, CheckpointedWorkflow, IWorkflowStep, RetryPolicy, Saga, SequentialWorkflow, Step, StepPlacement, Workflow, WorkflowFunction, WorkflowType,
+  CallbackTarget, CheckpointedWorkflow, IWorkflowStep, RetryPolicy, Saga, SequentialWorkflow, Step, StepPlacement, Workflow, WorkflowFunction,
+  WorkflowType,
 } from '../../src';
 import { aslOf, inlineFunction, newStack } from '../util';
 

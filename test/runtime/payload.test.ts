@@ -103,6 +103,7 @@ describe('offload / resolve', () => {
         loaded = true;
         return jest.requireActual('@aws-sdk/client-s3');
       });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const runtime = require('../../src/runtime');
       await runtime.offload({ small: true }, { bucket: BUCKET });
       await runtime.resolve({ plain: true });
