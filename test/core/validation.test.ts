@@ -153,6 +153,19 @@ describe('retry policies are checked against what Step Functions accepts', () =>
     const retry = aslOf(Template.fromStack(stack)).States.Work.Retry[0];
     expect(retry).toMatchObject({ MaxAttempts: 4, BackoffRate: 3 });
   });
+
+  test('token durations skip the timing rules (Express limit, heartbeat, whole seconds, retries x timeout)', () => {
+    const stack = newStack();
+    const fn = inlineFunction(stack, 'Fn');
+    const seconds = (n: number) => Duration.seconds(Token.asNumber(Lazy.number({ produce: () => n })));
+    new SequentialWorkflow(stack, 'Wf', {
+      type: WorkflowType.EXPRESS,
+      steps: [Step.lambda('Work', fn, { timeout: seconds(60), heartbeat: seconds(10), retry: { interval: seconds(2), maxDelay: seconds(20) } })],
+    });
+    const state = aslOf(Template.fromStack(stack)).States.Work;
+    expect(state).toMatchObject({ TimeoutSeconds: 60, HeartbeatSeconds: 10 });
+    expect(state.Retry[0]).toMatchObject({ IntervalSeconds: 2, MaxDelaySeconds: 20 });
+  });
 });
 
 describe('inputs aws-cdk-lib refuses with a message that names no step are refused first, naming it', () => {
