@@ -139,7 +139,10 @@ export function validateStepInWorkflow(scope: IConstruct, step: IWorkflowStep, c
       `step '${name}' times out after ${facts.explicitTimeout!.toHumanString()}, before its function may finish (${facts.functionTimeout!.toHumanString()}): the state fails with States.Timeout while the function keeps running, and a retry runs it again beside the first invocation. Give the step a timeout above the function's (or omit it: the default is the function's timeout plus 5 s).`);
   }
   const workflowTimeout = seconds(ctx.workflowTimeout);
-  const worst = worstCaseSeconds(timeout, retry, facts);
+  // A child step's derived timeout (the child's own + 5 s) with the default retry on the start call's
+  // transient errors (which fail fast) says nothing about a real worst case: only explicit ones count.
+  const derivedChild = facts.kind === 'child' && facts.explicitTimeout === undefined && retry === undefined;
+  const worst = derivedChild ? undefined : worstCaseSeconds(timeout, retry, facts);
   if (worst !== undefined && workflowTimeout !== undefined && worst.total > workflowTimeout) {
     Annotations.of(scope).addWarningV2('cdk-stateful-workflows:stepRetriesOutlastWorkflow',
       `step '${name}' may take ${worst.total} s (${worst.attempts} attempt(s) x ${timeout} s timeout + ${worst.waits} s of retry waits), more than the workflow's ${workflowTimeout} s timeout: its last retries could never run. Shorten the step's timeout or retries, or raise the workflow timeout.`);

@@ -320,3 +320,12 @@ describe('shared helpers of the base', () => {
 
 // keep the import used when the file is type-checked in isolation
 void WorkflowFunction;
+
+describe('no noise on defaults', () => {
+  test('an Express parent calling an Express child with default timeout and retry raises no warning', () => {
+    const stack = newStack();
+    const child = new SequentialWorkflow(stack, 'Child', { type: WorkflowType.EXPRESS, steps: [Step.pass('P')] });
+    new SequentialWorkflow(stack, 'Wf', { type: WorkflowType.EXPRESS, steps: [Step.childWorkflow('Run child', child)] });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
