@@ -15,6 +15,21 @@ export function stepResultSelector(
   }
   const ownSelector = own.discardResult ? {} : own.resultSelector;
   if (ownSelector !== undefined && placement !== undefined) {
+    // A pattern that wraps the whole result (`{ 'output.$': '$', ... }`, e.g. a tolerant fan-out)
+    // gets the step's own selection in its place: `{ output: { ...selection }, ... }`.
+    const wrapping = Object.entries(placement).filter(([key, value]) => key.endsWith('.$') && value === '$');
+    if (wrapping.length === 1) {
+      const [key] = wrapping[0];
+      const composed: { [key: string]: any } = {};
+      for (const [k, v] of Object.entries(placement)) {
+        if (k === key) {
+          composed[key.slice(0, -2)] = ownSelector;
+        } else {
+          composed[k] = v;
+        }
+      }
+      return composed;
+    }
     throw workflowError(scope, `step '${stepName}' sets ${own.discardResult ? 'discardResult' : 'resultSelector'}, but the pattern already reshapes this step's result (${JSON.stringify(placement)}). Drop the step's option here.`);
   }
   if (ownSelector !== undefined && (typeof ownSelector !== 'object' || Array.isArray(ownSelector))) {

@@ -1,5 +1,5 @@
 import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,7 +11,7 @@ import {
   Workflow,
   WorkflowFunction, WorkflowType,
 } from '../../src';
-import { inlineFunction, newStack } from '../util';
+import { aslOf, inlineFunction, newStack } from '../util';
 
 /**
  * The synth-time errors and warnings of docs/validation.md that had no test of their own, proven
@@ -85,6 +85,13 @@ describe('Workflow base', () => {
     const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/abc');
     new SequentialWorkflow(stack, 'Wf', { encryptionKey: key, steps: [Step.pass('P')] });
     expect(warnings(stack, /encryptionKey is an imported KMS key whose policy this app cannot change/)).toHaveLength(1);
+  });
+  test('a pattern wrapping the whole result (\'output.$\': \'$\') gets the step\'s selection in its place', () => {
+    const stack = newStack();
+    const fn = inlineFunction(stack, 'Fn');
+    new Custom(stack, 'Wf', (self) => self.create(self.bind(Step.lambda('Work', fn, { resultSelector: { 'a.$': '$.a' } }), { resultSelector: { 'failed': false, 'output.$': '$' } }).state));
+    const asl = aslOf(Template.fromStack(stack));
+    expect(asl.States.Work.ResultSelector).toEqual({ failed: false, output: { 'a.$': '$.a' } });
   });
   test('a placement resultSelector and the step\'s own resultSelector', () => {
     const stack = newStack();

@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { CheckpointedWorkflow, SequentialWorkflow, Step, WorkflowType } from '../../src';
+import { CheckpointedWorkflow, FanOutFanIn, FanOutMode, SequentialWorkflow, Step, WorkflowType } from '../../src';
 import { LocalWorkflowRunner } from '../../src/testing';
 import { aslOf, inlineFunction, newStack } from '../util';
 
@@ -102,5 +102,28 @@ describe('bookkeeping states through the step model', () => {
       Condition: { StringEquals: { 'cloudwatch:namespace': 'CdkStatefulWorkflows' } },
     }]);
     expect(aslOf(template).States['Record compensation failure'].Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:cloudwatch:putMetricData');
+  });
+});
+
+describe('a tolerant inline fan-out keeps only the worker fields selected (executed)', () => {
+  test('each item result is { failed, output: <selection>, tally }; the big field never reaches the state', async () => {
+    const stack = newStack();
+    const workflow = new FanOutFanIn(stack, 'Nightly', {
+      worker: Step.lambda('Process item', inlineFunction(stack, 'Worker'), { resultSelector: { 'id.$': '$.id' } }),
+      mode: FanOutMode.INLINE,
+      toleratedFailurePercentage: 50,
+    });
+    const runner = await LocalWorkflowRunner.create(workflow, {
+      handlers: { 'Process item': async (event: any) => ({ id: event.item.id, blob: BIG }) },
+    });
+    try {
+      const r = await runner.run({ items: [{ id: 'a' }, { id: 'b' }] });
+      expect(r.status).toBe('SUCCEEDED');
+      const fanOut = (r.output as any).fanOut;
+      expect(fanOut.results.map((x: any) => x.output)).toEqual([{ id: 'a' }, { id: 'b' }]);
+      expect(JSON.stringify(r.output)).not.toContain('xxxx');
+    } finally {
+      await runner.close();
+    }
   });
 });
