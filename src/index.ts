@@ -10,6 +10,7 @@ export * from './steps/step';
 export * from './defaults/workflow-function';
 export * from './defaults/checkpoint-table';
 export * from './defaults/workflow-alarms';
+export * from './defaults/payload-store';
 
 // Patterns
 export * from './patterns/sequence/sequential-workflow';

@@ -82,6 +82,22 @@ export interface StepOptions {
    * @default - none
    */
   readonly comment?: string;
+  /**
+   * Keep only part of the step's result in the workflow state (the state's `ResultSelector`,
+   * JSONPath values read from the raw result, e.g. `{ 'orderId.$': '$.orderId' }`). The workflow
+   * state carries every step's result to the end of the execution, and Step Functions fails the
+   * execution with the uncatchable `States.DataLimitExceeded` when the state exceeds 256 KiB: keep
+   * only what later steps and compensations need. Mutually exclusive with `discardResult`.
+   * @default - the whole result is kept
+   */
+  readonly resultSelector?: { [key: string]: any };
+  /**
+   * Keep nothing of the step's result: the state stores `{}` at the step's result place (so that
+   * patterns that read `$.results.<step key>` still find it). Use it for steps run only for their
+   * side effect. Mutually exclusive with `resultSelector`.
+   * @default false
+   */
+  readonly discardResult?: boolean;
 }
 
 /**
@@ -115,6 +131,13 @@ export interface StepPlacement {
    * @default - the step's retry policy
    */
   readonly retry?: RetryPolicy;
+  /**
+   * The type of the executions the step runs in, when it differs from the workflow's own type
+   * (e.g. the worker of a Distributed Map whose child executions are Express). The workflow's
+   * step validation (callbacks, Express time limits) applies to this type.
+   * @default - the workflow's type
+   */
+  readonly executionType?: WorkflowType;
 }
 
 /**

@@ -8,13 +8,15 @@ import { Construct, IConstruct } from 'constructs';
 import { workflowError } from './errors';
 import { STEP_NAMES_METADATA } from './metadata';
 import { IWorkflowStep, StepBinding, StepPlacement } from './step';
+import { validateStepInWorkflow } from './step-rules';
 import { WorkflowType } from './types';
-import { validateDurationRange, validateStateMachineName, validateStepName } from './validation';
+import { MAX_NAME_LENGTH, stepResultKey, validateDurationRange, validateStateMachineName, validateStepName, validateWholeSeconds } from './validation';
 import { CheckpointTable } from '../defaults/checkpoint-table';
 import { DEFAULTS } from '../defaults/constants';
 import { WorkflowAlarms, WorkflowAlarmsOptions } from '../defaults/workflow-alarms';
 import { WorkflowFunction } from '../defaults/workflow-function';
 import { LibraryRole } from '../nag';
+import { isRetriable } from '../steps/retry';
 
 /**
  * Logging of a workflow's state machine.
@@ -39,7 +41,13 @@ export interface WorkflowLoggingOptions {
   readonly logGroup?: logs.ILogGroup;
   /**
    * Retention of the created log group.
-   * @default RetentionDays.ONE_MONTH
+   *
+   * Express state machines keep no execution history, so their logs are the only record of their
+   * runs: they are kept at least as long as Standard executions keep their history (90 days after
+   * the execution closes, https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+   * Standard workflows keep their execution history in Step Functions for those 90 days, so their
+   * logs default to one month.
+   * @default - RetentionDays.THREE_MONTHS for Express, RetentionDays.ONE_MONTH for Standard
    */
   readonly retention?: logs.RetentionDays;
   /**
@@ -85,6 +93,10 @@ export interface WorkflowProps {
   readonly logging?: WorkflowLoggingOptions;
   /**
    * Customer-managed KMS key for the state machine's data and its log group.
+   *
+   * The state machine role may use the key only for this state machine (the grant is conditioned
+   * on its ARN), so a physical state machine name is generated when `stateMachineName` is not
+   * set: aws-cdk-lib builds the condition from the physical name, which would otherwise be empty.
    * @default - AWS-owned key for the state machine, the CloudWatch Logs default for the log group
    */
   readonly encryptionKey?: kms.IKey;
@@ -133,7 +145,11 @@ export abstract class Workflow extends Construct implements IWorkflow {
   public readonly encryptionKey?: kms.IKey;
 
   private readonly props: WorkflowProps;
+  /** The physical state machine name (given, or generated when a customer key needs it). */
+  private readonly physicalName?: string;
   private readonly stateNames = new Set<string>();
+  /** Result keys claimed through `resultPathOf`, key -> step name. */
+  private readonly resultKeys = new Map<string, string>();
   /** States rendered under another name than their step's (e.g. a resume copy), state -> step. */
   private readonly renamedSteps: { [stateName: string]: string } = {};
   private readonly functions: WorkflowFunction[] = [];
@@ -147,6 +163,12 @@ export abstract class Workflow extends Construct implements IWorkflow {
     this.workflowType = props.type ?? WorkflowType.STANDARD;
     const express = this.workflowType === WorkflowType.EXPRESS;
     this.timeout = props.timeout ?? (express ? DEFAULTS.expressTimeout : DEFAULTS.standardTimeout);
+    // whole seconds first (aws-cdk-lib would fail naming nothing); the ranges are checked below
+    validateWholeSeconds(this, 'timeout', props.timeout, 0, Number.MAX_SAFE_INTEGER, '');
+    validateWholeSeconds(this, 'kmsDataKeyReusePeriod', props.kmsDataKeyReusePeriod, 0, Number.MAX_SAFE_INTEGER, '');
+    if (props.comment !== undefined && typeof props.comment !== 'string') {
+      throw workflowError(this, `comment is ${JSON.stringify(props.comment)}; it must be a string. Pass text or omit it.`);
+    }
     if (express) {
       validateDurationRange(this, 'timeout', this.timeout, Duration.seconds(1), DEFAULTS.expressMaxTimeout,
         'Express workflows run at most 5 minutes: shorten the timeout or use WorkflowType.STANDARD.');
@@ -165,15 +187,28 @@ export abstract class Workflow extends Construct implements IWorkflow {
       throw workflowError(this, 'logging.logGroup is set together with logging.retention/removalPolicy. Configure your own log group, or drop logGroup.');
     }
     this.encryptionKey = props.encryptionKey;
+    // aws-cdk-lib conditions the role's grant on the key with
+    // `kms:EncryptionContext:aws:states:stateMachineArn` = formatArn(..., resourceName: physicalName),
+    // which is `...:stateMachine:` (no name) for a CloudFormation-generated name: executions could
+    // not use the key. A generated, deterministic physical name makes the condition the real ARN
+    // (https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html).
+    this.physicalName = props.stateMachineName
+      ?? (props.encryptionKey ? Names.uniqueResourceName(this, { maxLength: MAX_NAME_LENGTH, separator: '-' }) : undefined);
+    const logGroupName = `/aws/vendedlogs/states/${props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 200 })}`;
     this.logGroup = logging.logGroup ?? new logs.LogGroup(this, 'Logs', {
       // The vendedlogs prefix keeps CloudWatch Logs resource policies from hitting their size limit.
-      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 200 })}`,
-      retention: logging.retention ?? DEFAULTS.logRetention,
+      logGroupName,
+      // Express: the logs are the only execution record, kept as long as Standard keeps history (90 days).
+      retention: logging.retention ?? (express ? logs.RetentionDays.THREE_MONTHS : DEFAULTS.logRetention),
       removalPolicy: logging.removalPolicy ?? RemovalPolicy.RETAIN,
       encryptionKey: props.encryptionKey,
     });
     if (props.encryptionKey && !logging.logGroup) {
-      allowLogsToUseKey(this, props.encryptionKey);
+      allowLogsToUseKey(this, props.encryptionKey, logGroupName);
+    }
+    if (express && logging.level !== undefined && logging.level !== sfn.LogLevel.ALL) {
+      Annotations.of(this).addWarningV2('cdk-stateful-workflows:expressLogLevel',
+        `logging.level is ${logging.level} on an Express workflow. Express keeps no execution history, so logs at level ALL are the only record of its runs (inputs, outputs, errors per state). Omit logging.level, or accept that failed runs cannot be traced.`);
     }
     this.node.addValidation({
       validate: () => this._stateMachine ? [] : [`${this.node.path}: the pattern never called createStateMachine(); a Workflow subclass must build its state machine in its constructor.`],
@@ -203,12 +238,18 @@ export abstract class Workflow extends Construct implements IWorkflow {
    * remembering the functions it invokes for the alarms.
    */
   protected bindStep(step: IWorkflowStep, options: StepPlacement = {}, scope: Construct = this): StepBinding {
-    const stateName = options.stateName ?? step.name;
+    const stateName = options.stateName ?? step?.name;
+    validateStepInWorkflow(this, step, {
+      executionType: options.executionType ?? this.workflowType,
+      workflowTimeout: this.timeout,
+      retryOverride: options.retry,
+      stateName,
+    });
     this.claimStateName(stateName);
     if (stateName !== step.name) {
       this.renamedSteps[stateName] = step.name;
     }
-    const binding = step.bind(scope, { ...options, workflowType: this.workflowType });
+    const binding = step.bind(scope, { ...options, workflowType: options.executionType ?? this.workflowType });
     for (const name of binding.auxiliaryStateNames ?? []) {
       this.claimStateName(name);
     }
@@ -230,6 +271,62 @@ export abstract class Workflow extends Construct implements IWorkflow {
     this.stateNames.add(name);
   }
 
+  /**
+   * The result convention shared by every pattern: the place of a step's result in the workflow
+   * state, `$.results.<key>`, where the key is the step name with every character other than
+   * letters, digits and `_` replaced by `_`. Claims the key: two steps whose names map to the
+   * same key are refused (naming both).
+   */
+  protected resultPathOf(stepName: string): string {
+    const key = stepResultKey(stepName);
+    const clash = this.resultKeys.get(key);
+    if (clash !== undefined && clash !== stepName) {
+      throw workflowError(this, `steps '${clash}' and '${stepName}' would both store their result at $.results.${key}. Rename one of them.`);
+    }
+    this.resultKeys.set(key, stepName);
+    return `$.results.${key}`;
+  }
+
+  /**
+   * Chains states in order (each one's `Next` is the following one). Refuses an empty list.
+   */
+  protected chainStates(states: sfn.IChainable[]): sfn.Chain {
+    if (states.length === 0) {
+      throw workflowError(this, 'steps is empty. Give at least one step (Step.lambda, Step.awsSdk, Step.callback, Step.childWorkflow, Step.pass).');
+    }
+    let chain = sfn.Chain.start(states[0]);
+    for (const state of states.slice(1)) {
+      chain = chain.next(state);
+    }
+    return chain;
+  }
+
+  /**
+   * Catch-all wiring: routes every error of `state` (`States.ALL`, after its retries) to
+   * `handler`, with the error object at `resultPath`. Returns false (and wires nothing) for a
+   * state that cannot fail (Pass, Choice, Wait...).
+   */
+  protected catchAll(state: sfn.State, handler: sfn.IChainable, resultPath: string): boolean {
+    if (!isRetriable(state)) {
+      return false;
+    }
+    state.addCatch(handler, { errors: ['States.ALL'], resultPath });
+    return true;
+  }
+
+  /**
+   * A generated state name `<base><suffix>`, refused with the longest usable `base` when it
+   * exceeds the 80 characters Step Functions allows for state names. Does not claim the name.
+   */
+  protected generatedStateName(base: string, suffix: string): string {
+    const name = `${base}${suffix}`;
+    if (name.length > MAX_NAME_LENGTH) {
+      throw workflowError(this, `the workflow generates the state '${name}' from '${base}', which is ${name.length} characters long (at most ${MAX_NAME_LENGTH}). ` +
+        `Shorten '${base}' to at most ${Math.max(1, MAX_NAME_LENGTH - suffix.length)} characters.`);
+    }
+    return name;
+  }
+
   /** Adds a checkpoint table to the workflow's alarms. */
   protected registerTable(table: CheckpointTable): void {
     this.tables.push(table);
@@ -248,7 +345,7 @@ export abstract class Workflow extends Construct implements IWorkflow {
     this._stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: this.workflowType === WorkflowType.EXPRESS ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
-      stateMachineName: props.stateMachineName,
+      stateMachineName: this.physicalName,
       timeout: this.timeout,
       comment: props.comment,
       tracingEnabled: props.tracingEnabled ?? true,
@@ -342,9 +439,15 @@ export abstract class Workflow extends Construct implements IWorkflow {
 }
 
 /**
- * CloudWatch Logs may encrypt a log group with a customer key only if the key policy lets it.
+ * CloudWatch Logs may encrypt a log group with a customer key only if the key policy lets it
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html, step 2).
+ * The statement is scoped to this workflow's log group through the encryption context CloudWatch
+ * Logs sends (`kms:EncryptionContext:aws:logs:arn` = the log group ARN, which also pins the
+ * account and region), and names the symmetric-key actions explicitly instead of the page's
+ * `kms:ReEncrypt*` / `kms:GenerateDataKey*` / `kms:Describe*` wildcards (which also match the
+ * data-key-pair actions a log group never needs).
  */
-function allowLogsToUseKey(scope: Construct, key: kms.IKey): void {
+function allowLogsToUseKey(scope: Construct, key: kms.IKey, logGroupName: string): void {
   if (!(key instanceof kms.Key)) {
     Annotations.of(scope).addWarningV2('cdk-stateful-workflows:importedWorkflowKey',
       'encryptionKey is an imported KMS key whose policy this app cannot change: allow the principal logs.<region>.amazonaws.com to use it for the workflow log group, and states.amazonaws.com for the state machine.');
@@ -352,12 +455,11 @@ function allowLogsToUseKey(scope: Construct, key: kms.IKey): void {
   }
   const stack = Stack.of(scope);
   key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowCloudWatchLogsForWorkflowLogGroups',
     principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
     resources: ['*'],
     conditions: {
-      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` },
+      ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${logGroupName}` },
     },
   }));
 }

@@ -3,9 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
-import { applyRetryPolicy, transientSdkErrors } from './retry';
+import { stepResultSelector } from './result';
+import { applyRetryPolicy, DEFAULT_RETRY, transientSdkErrors } from './retry';
 import { workflowError } from '../core/errors';
 import { IWorkflowStep, RetryPolicy, StepBindOptions, StepBinding } from '../core/step';
+import type { StepFacts } from '../core/step-rules';
 import { WorkflowType } from '../core/types';
 import { MAX_NAME_LENGTH } from '../core/validation';
 import { IWorkflow, Workflow } from '../core/workflow';
@@ -84,6 +86,18 @@ export interface ChildWorkflowStepOptions {
    * @default - none
    */
   readonly comment?: string;
+  /**
+   * Keep only part of the child's output in the parent's state (JSONPath selections read from
+   * the child's output, e.g. `{ 'total.$': '$.results.Sum.total' }`). Mutually exclusive with
+   * `discardResult`.
+   * @default - the child's whole output is kept
+   */
+  readonly resultSelector?: { [key: string]: any };
+  /**
+   * Keep nothing of the child's output (the parent stores `{}` at the step's result place).
+   * @default false
+   */
+  readonly discardResult?: boolean;
 }
 
 /**
@@ -149,8 +163,29 @@ export class ChildWorkflowStep implements IWorkflowStep {
     this.idempotent = options.idempotent ?? false;
   }
 
-  public bind(scope: Construct, options: StepBindOptions): StepBinding {
-    const stateName = options.stateName ?? this.name;
+  /** @internal */
+  public _validationFacts(): StepFacts {
+    return {
+      kind: 'child',
+      retry: this.options.retry,
+      nonRetryableErrors: this.options.nonRetryableErrors,
+      explicitTimeout: this.options.timeout,
+      childTimeout: this.child.timeout,
+      childType: this.child.workflowType,
+      childPath: this.child.node.path,
+      defaultMaxAttempts: DEFAULT_RETRY.maxAttempts,
+      defaultInterval: DEFAULT_RETRY.interval,
+      defaultBackoffRate: DEFAULT_RETRY.backoffRate,
+      defaultMaxDelay: DEFAULT_RETRY.maxDelay,
+    };
+  }
+
+  public bind(scope: Construct, bindOptions: StepBindOptions): StepBinding {
+    const stateName = bindOptions.stateName ?? this.name;
+    const options: StepBindOptions = {
+      ...bindOptions,
+      resultSelector: stepResultSelector(scope, this.name, this.options, bindOptions.resultSelector),
+    };
     const parentType = options.workflowType;
     if (stateName.length + LONGEST_SUFFIX > MAX_NAME_LENGTH) {
       throw workflowError(scope, `step name '${stateName}' is ${stateName.length} characters long; a child workflow step also renders states named '<step>${AUX.describe}', and state names are at most ${MAX_NAME_LENGTH} characters, so its name may have at most ${MAX_NAME_LENGTH - LONGEST_SUFFIX}. Shorten it.`);

@@ -3,6 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { IConstruct } from 'constructs';
 import { workflowError } from '../core/errors';
 import { RetryPolicy } from '../core/step';
+import { isTokenValue, validateRetryPolicy } from '../core/validation';
 
 /** Transient errors of the Lambda integration, retried by default. */
 export const TRANSIENT_LAMBDA_ERRORS: readonly string[] = [
@@ -87,18 +88,14 @@ export function applyRetryPolicy(
   if (!isRetriable(state)) {
     return;
   }
+  // The same rules the Workflow base applies before binding, for steps bound by other code.
+  validateRetryPolicy(scope, policy, nonRetryableErrors);
   const maxAttempts = policy?.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 0) {
-    throw workflowError(scope, `retry.maxAttempts is ${maxAttempts}; it must be a whole number >= 0 (0 switches retries off).`);
-  }
   const backoffRate = policy?.backoffRate ?? DEFAULT_RETRY.backoffRate;
-  if (backoffRate < 1) {
-    throw workflowError(scope, `retry.backoffRate is ${backoffRate}; it must be >= 1.`);
-  }
   if (nonRetryableErrors && nonRetryableErrors.length > 0) {
     state.addRetry({ errors: [...nonRetryableErrors], maxAttempts: 0 });
   }
-  if (maxAttempts === 0) {
+  if (maxAttempts === 0 && !isTokenValue(maxAttempts)) {
     return;
   }
   const errors = policy?.errors ?? [...defaultErrors];

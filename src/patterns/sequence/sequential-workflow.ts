@@ -1,8 +1,6 @@
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { workflowError } from '../../core/errors';
 import { IWorkflowStep } from '../../core/step';
-import { stepResultKey } from '../../core/validation';
 import { Workflow, WorkflowProps } from '../../core/workflow';
 
 /**
@@ -23,20 +21,14 @@ export class SequentialWorkflow extends Workflow {
   public constructor(scope: Construct, id: string, props: SequentialWorkflowProps) {
     super(scope, id, props);
     if (!props.steps || props.steps.length === 0) {
-      throw workflowError(this, 'steps is empty. Give at least one step (Step.lambda, Step.awsSdk, Step.pass).');
+      throw workflowError(this, 'steps is empty. Give at least one step (Step.lambda, Step.awsSdk, Step.callback, Step.childWorkflow, Step.pass).');
     }
-    const keys = new Map<string, string>();
-    let chain: sfn.Chain | undefined;
-    for (const step of props.steps) {
-      const key = stepResultKey(step.name);
-      const clash = keys.get(key);
-      if (clash !== undefined && clash !== step.name) {
-        throw workflowError(this, `steps '${clash}' and '${step.name}' would both store their result at $.results.${key}. Rename one of them.`);
+    const states = props.steps.map((step, i) => {
+      if (!step || typeof step.name !== 'string') {
+        throw workflowError(this, `steps[${i}] is ${step === undefined ? 'undefined' : JSON.stringify(step)}, not a workflow step. Build steps with Step.lambda(...), Step.awsSdk(...), Step.callback(...), Step.childWorkflow(...) or Step.pass(...).`);
       }
-      keys.set(key, step.name);
-      const binding = this.bindStep(step, { resultPath: `$.results.${key}` });
-      chain = chain ? chain.next(binding.state) : sfn.Chain.start(binding.state);
-    }
-    this.createStateMachine(chain!);
+      return this.bindStep(step, { resultPath: this.resultPathOf(step.name) }).state;
+    });
+    this.createStateMachine(this.chainStates(states));
   }
 }
