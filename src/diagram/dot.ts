@@ -56,7 +56,8 @@ export function wrapText(text: string, width = 26): string {
 
 function nodeLine(node: DiagramNode, indent: string): string {
   const label = node.kind === 'start' || node.kind === 'end' ? node.name : node.detail ? `${wrapText(node.name)}\n${wrapText(node.detail, 32)}` : wrapText(node.name);
-  return `${indent}${node.id} [label=${dotString(label)}, ${NODE_STYLE[node.kind]}];`;
+  // the tooltip carries the full state name (hover in an SVG viewer; the label may be wrapped)
+  return `${indent}${node.id} [label=${dotString(label)}, tooltip=${dotString(node.name)}, ${NODE_STYLE[node.kind]}];`;
 }
 
 /** Options of {@link renderDot}. */
