@@ -102,12 +102,14 @@ export interface RunWorkflowOptions {
   readonly handlers: Record<string, TaskHandler>;
   readonly input: unknown;
   readonly log?: (line: string) => void;
+  /** Resolves a package id (throws when missing). Default: `require.resolve` from the library and the working directory. */
+  readonly resolvePeer?: (id: string) => string;
 }
 
 /** Runs one workflow locally; the runner is closed afterwards. */
 export async function runWorkflow(workflow: AssemblyWorkflow, options: RunWorkflowOptions): Promise<RunResult> {
   const log = options.log ?? (() => undefined);
-  const missing = missingRunPeers();
+  const missing = missingRunPeers(options.resolvePeer);
   if (missing.length > 0) {
     throw new CliError(
       `'run' executes the workflow with the optional peer dependencies aws-local-stepfunctions and dynalite; missing: ${missing.join(', ')}. ` +
