@@ -69,15 +69,13 @@ export function referencedIds(value: unknown, out: Set<string> = new Set()): Set
     for (const v of value) referencedIds(v, out);
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (k === 'Ref' && typeof v === 'string' && !v.startsWith('AWS::')) out.add(v);
-      else if (k === 'Fn::GetAtt') out.add(Array.isArray(v) ? String(v[0]) : String(v).split('.')[0]);
-      else if (k === 'Fn::Sub') {
+      if (k === 'Ref' && typeof v === 'string' && !v.startsWith('AWS::')) {out.add(v);} else if (k === 'Fn::GetAtt') {out.add(Array.isArray(v) ? String(v[0]) : String(v).split('.')[0]);} else if (k === 'Fn::Sub') {
         const text = Array.isArray(v) ? String(v[0]) : String(v);
         for (const m of text.matchAll(/\$\{([^}!.]+)(?:\.[^}]*)?\}/g)) {
           if (!m[1].startsWith('AWS::')) out.add(m[1]);
         }
         if (Array.isArray(v)) referencedIds(v[1], out);
-      } else referencedIds(v, out);
+      } else {referencedIds(v, out);}
     }
   }
   return out;

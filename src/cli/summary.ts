@@ -94,7 +94,8 @@ const CHILD_RESOURCE = /states:::(states:startExecution|aws-sdk:sfn:start(Sync)?
  * counted per item, Parallel branches all once.
  */
 export function happyPath(def: AslDefinition): HappyPath | undefined {
-  const walk = (d: AslDefinition, start: string, seen: Set<string>): { states: string[]; perItem: number; inMap: number; children: string[]; tasks: number } | undefined => {
+  interface Walk { states: string[]; perItem: number; inMap: number; children: string[]; tasks: number }
+  const walk = (d: AslDefinition, start: string, seen: Set<string>): Walk | undefined => {
     const states: string[] = [];
     let perItem = 0;
     let inMap = 0;
@@ -142,11 +143,18 @@ export function happyPath(def: AslDefinition): HappyPath | undefined {
         }
       }
       if (state.Type === 'Choice') {
-        const candidates = [...((state.Choices ?? []) as Array<{ Next: string }>).map((c) => c.Next), ...(state.Default ? [String(state.Default)] : [])];
+        const rules = (state.Choices ?? []) as Array<{ Next: string }>;
+        const candidates = [...rules.map((c) => c.Next), ...(state.Default ? [String(state.Default)] : [])];
         for (const next of candidates) {
           const rest = walk(d, next, local);
           if (rest) {
-            return { states: [...states, ...rest.states], perItem: perItem + rest.perItem, inMap: inMap + rest.inMap, children: [...children, ...rest.children], tasks: tasks + rest.tasks };
+            return {
+              states: [...states, ...rest.states],
+              perItem: perItem + rest.perItem,
+              inMap: inMap + rest.inMap,
+              children: [...children, ...rest.children],
+              tasks: tasks + rest.tasks,
+            };
           }
         }
         return undefined;
@@ -184,7 +192,8 @@ function functionSummary(workflow: AssemblyWorkflow, id: string): FunctionSummar
   const r = resources[id];
   if (r?.Type === 'AWS::Lambda::Alias' || r?.Type === 'AWS::Lambda::Version') {
     const fnId = [...referencedIds(r.Properties?.FunctionName)][0];
-    const pc = (r.Properties?.ProvisionedConcurrencyConfig as { ProvisionedConcurrentExecutions?: number } | undefined)?.ProvisionedConcurrentExecutions ?? 0;
+    const config = r.Properties?.ProvisionedConcurrencyConfig as { ProvisionedConcurrentExecutions?: number } | undefined;
+    const pc = config?.ProvisionedConcurrentExecutions ?? 0;
     return {
       name: resourceName(workflow.template, id),
       functionLogicalId: fnId,
@@ -245,8 +254,15 @@ export function summarize(workflows: readonly AssemblyWorkflow[], options: Summa
       const add = (machine: AssemblyWorkflow, p: HappyPath, depth: number): void => {
         const transitions = p.transitions + p.transitionsPerItem * items;
         executions.push({
-          stateMachine: machine.logicalId, type: machine.type, name: 'happy-path', executionArn: '', status: 'SUCCEEDED',
-          transitions, durationMs: 0, statesEntered: p.states, input: undefined,
+          stateMachine: machine.logicalId,
+          type: machine.type,
+          name: 'happy-path',
+          executionArn: '',
+          status: 'SUCCEEDED',
+          transitions,
+          durationMs: 0,
+          statesEntered: p.states,
+          input: undefined,
         });
         durations[machine.logicalId] = Math.max(1, p.tasks) * ASSUMED_EXPRESS_TASK_MS;
         if (depth > 5) return;

@@ -130,11 +130,22 @@ export function describeState(state: State, nameOf: (id: string) => string = (id
 }
 
 const OPERATORS: Record<string, string> = {
-  StringEquals: '=', NumericEquals: '=', BooleanEquals: '=', TimestampEquals: '=',
-  StringLessThan: '<', NumericLessThan: '<', TimestampLessThan: '<',
-  StringGreaterThan: '>', NumericGreaterThan: '>', TimestampGreaterThan: '>',
-  StringLessThanEquals: '<=', NumericLessThanEquals: '<=', TimestampLessThanEquals: '<=',
-  StringGreaterThanEquals: '>=', NumericGreaterThanEquals: '>=', TimestampGreaterThanEquals: '>=',
+  StringEquals: '=',
+  NumericEquals: '=',
+  BooleanEquals: '=',
+  TimestampEquals: '=',
+  StringLessThan: '<',
+  NumericLessThan: '<',
+  TimestampLessThan: '<',
+  StringGreaterThan: '>',
+  NumericGreaterThan: '>',
+  TimestampGreaterThan: '>',
+  StringLessThanEquals: '<=',
+  NumericLessThanEquals: '<=',
+  TimestampLessThanEquals: '<=',
+  StringGreaterThanEquals: '>=',
+  NumericGreaterThanEquals: '>=',
+  TimestampGreaterThanEquals: '>=',
   StringMatches: 'matches',
 };
 

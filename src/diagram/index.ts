@@ -8,9 +8,9 @@ export { renderMermaid, mermaidText, unescapeMermaidText } from './mermaid';
 export type { MermaidOptions } from './mermaid';
 export { renderDot, dotAvailable, dotString, runDot } from './dot';
 export type { DotOptions } from './dot';
+import { buildGraph, WorkflowGraph } from './graph';
 import type { AssemblyWorkflow } from '../cli/assembly';
 import { resourceName } from '../cli/assembly';
-import { buildGraph, WorkflowGraph } from './graph';
 
 /** The graph of a workflow found in a cloud assembly, with resources named readably. */
 export function workflowGraph(workflow: AssemblyWorkflow): WorkflowGraph {

@@ -1,7 +1,7 @@
+import { aslEdges, edgeKey, NamedEdge, parseDot, parseMermaid, parseSvg } from './parse-back';
 import { assemblyWorkflows, AssemblyWorkflow } from '../../src/cli/assembly';
 import { buildGraph, describeRule, dotAvailable, renderDot, renderMermaid, runDot, workflowGraph } from '../../src/diagram';
 import { synthExamples } from '../cli/fixtures';
-import { aslEdges, edgeKey, NamedEdge, parseDot, parseMermaid, parseSvg } from './parse-back';
 
 function keys(edges: readonly NamedEdge[]): string[] {
   return edges.map(edgeKey).sort();

@@ -18,8 +18,14 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'typed-handlers.ts');
 
 function compile(files: string[]): string[] {
   const program = ts.createProgram(files, {
-    strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS,
-    lib: ['lib.es2022.d.ts'], types: [], skipLibCheck: true, noUnusedLocals: true,
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    lib: ['lib.es2022.d.ts'],
+    types: [],
+    skipLibCheck: true,
+    noUnusedLocals: true,
   });
   return ts.getPreEmitDiagnostics(program).map((d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
 }
