@@ -22,7 +22,8 @@ const NODE_STYLE: Record<NodeKind, string> = {
   pass: 'shape=box, style="rounded,filled,dashed", fillcolor="#f7f7f7", color="#888888"',
   wait: 'shape=box, style="rounded,filled", fillcolor="#f4f4f4", color="#888888"',
   succeed: 'shape=box, style="rounded,filled,bold", fillcolor="#e6f6e6", color="#2e8b2e"',
-  fail: 'shape=octagon, style=filled, fillcolor="#fde8e8", color="#c62828"',
+  // a box, not an octagon: a graph of many Fail states (one per check) stays narrow
+  fail: 'shape=box, style="filled,bold", fillcolor="#fde8e8", color="#c62828", fontcolor="#8e0000"',
   map: 'shape=box, style="filled,bold", fillcolor="#e6f7f7", color="#00838f"',
   parallel: 'shape=box, style="filled,bold", fillcolor="#e6f7f7", color="#00838f"',
   start: 'shape=circle, style=filled, fillcolor="#333333", fontcolor=white, width=0.5, fixedsize=true',
@@ -125,7 +126,8 @@ export function renderDot(graph: WorkflowGraph, options: DotOptions = {}): strin
   }
   for (const edge of graph.edges) {
     const attrs = [EDGE_STYLE[edge.kind]];
-    if (edge.label) attrs.push(`label=${dotString(edge.label)}`);
+    // long error names break after their service prefix (`DynamoDb.` / `ConditionalCheck...`)
+    if (edge.label) attrs.push(`label=${dotString(edge.label.length > 24 ? edge.label.replace(/\.(?=[A-Z])/g, '.\n') : edge.label)}`);
     const body = edge.fromScope ? ownerScope.get(edge.from) : undefined;
     if (body) attrs.push(`ltail=cluster_${body}`);
     // the Next chain weighs more than the other edges, so the main path stays one straight column

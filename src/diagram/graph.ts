@@ -152,7 +152,9 @@ const OPERATORS: Record<string, string> = {
 function lastSegment(jsonPath: unknown): string {
   const text = String(jsonPath);
   const parts = text.replace(/\[(\d+)\]/g, '.$1').split('.').filter((p) => p && p !== '$');
-  return parts.slice(-1)[0] ?? text;
+  const last = parts.slice(-1)[0] ?? text;
+  // an array element reads better with its array: `partners[0]`
+  return /^\d+$/.test(last) && parts.length > 1 ? `${parts[parts.length - 2]}[${last}]` : last;
 }
 
 /** A checkpoint's "step done" flag (`$.checkpoint.done.<step>`): its presence means the step is done. */

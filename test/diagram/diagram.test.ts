@@ -148,7 +148,7 @@ describe('graph details', () => {
     [{ Variable: '$.fanOut.tolerance.failedScaled', NumericGreaterThanPath: '$.fanOut.tolerance.allowedScaled' }, 'failedScaled > allowedScaled'],
     [{ Variable: '$.results.Run_OCR.textFound', BooleanEquals: true }, 'textFound = true'],
     [{ Not: { Variable: '$.checkpoint.done.Notify', IsPresent: true } }, 'Notify not done'],
-    [{ Variable: '$.partners[0]', IsPresent: true }, '0 present'],
+    [{ Variable: '$.partners[0]', IsPresent: true }, 'partners[0] present'],
     [{ Or: [{ Variable: '$.a', StringEquals: 'x' }, { Variable: '$.b', IsNull: false }] }, 'a = "x" or b not null'],
   ])('describeRule(%j) = %s', (rule, text) => {
     expect(describeRule(rule)).toBe(text);
