@@ -36,8 +36,9 @@ fi
 [ -f "$TARBALL" ] || die "tarball '$TARBALL' does not exist"
 TARBALL="$(cd "$(dirname "$TARBALL")" && pwd)/$(basename "$TARBALL")"
 step "tarball $TARBALL ($(du -h "$TARBALL" | cut -f1))"
-tar -tzf "$TARBALL" | grep -q '^package/lib/cli/main.js$' || die "the tarball has no lib/cli/main.js (the bin)"
-tar -tzf "$TARBALL" | grep -q '^package/lib/testing/index.js$' || die "the tarball has no lib/testing/index.js"
+tar -tzf "$TARBALL" > "$WORK/contents.txt" # (not piped into grep -q: with pipefail, tar's SIGPIPE would fail the check)
+grep -q '^package/lib/cli/main.js$' "$WORK/contents.txt" || die "the tarball has no lib/cli/main.js (the bin)"
+grep -q '^package/lib/testing/index.js$' "$WORK/contents.txt" || die "the tarball has no lib/testing/index.js"
 
 ver() { node -p "require('$ROOT/node_modules/$1/package.json').version"; }
 
@@ -118,7 +119,8 @@ grep -q '    > Refund' run.txt || die "run did not print the compensation in the
 
 # ---- 5. the walkthrough's jest test, in the fresh app
 step "jest (the walkthrough's test, with LocalWorkflowRunner)"
-node_modules/.bin/jest --ci 2>&1 | tee jest.txt
+node_modules/.bin/jest --ci > jest.txt 2>&1 || { cat jest.txt; die "the fresh app's jest test failed"; }
+cat jest.txt
 grep -q 'Tests: *2 passed, 2 total' jest.txt || die "the fresh app's jest test did not pass 2 tests"
 
 step "OK: packed library installed, synthesized, summarized, drawn, run and tested in a fresh app"
