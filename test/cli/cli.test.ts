@@ -194,6 +194,24 @@ describe('run', () => {
   });
 });
 
+describe('start-up', () => {
+  test('summary and diagram load neither aws-cdk-lib nor the local runner', async () => {
+    let out = '';
+    await jest.isolateModulesAsync(async () => {
+      for (const heavy of ['aws-cdk-lib', 'aws-local-stepfunctions', 'dynalite', '@aws-sdk/client-dynamodb']) {
+        jest.doMock(heavy, () => {
+          throw new Error(`${heavy} was loaded`);
+        });
+      }
+      const isolated = require('../../src/cli/main') as typeof import('../../src/cli/main');
+      const io = { out: (t: string) => { out += t; }, err: () => undefined };
+      expect(await isolated.main(['summary', notifying], io)).toBe(0);
+      expect(await isolated.main(['diagram', notifying, '--out', tempDir('lazy')], io)).toBe(0);
+    });
+    expect(out).toContain('NotifyStack/Payment');
+  });
+});
+
 describe('the executable', () => {
   test('the bin entry starts with a shebang and runs `summary` as a process', () => {
     const source = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'utf8');
