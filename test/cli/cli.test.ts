@@ -203,6 +203,7 @@ describe('start-up', () => {
           throw new Error(`${heavy} was loaded`);
         });
       }
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const isolated = require('../../src/cli/main') as typeof import('../../src/cli/main');
       const io = { out: (t: string) => { out += t; }, err: () => undefined };
       expect(await isolated.main(['summary', notifying], io)).toBe(0);
