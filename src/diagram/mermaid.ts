@@ -72,7 +72,8 @@ function nodeLine(node: DiagramNode, indent: string): string {
   const [open, close] = SHAPES[node.kind];
   const label = node.kind === 'start' || node.kind === 'end'
     ? node.name
-    : `${mermaidText(node.name)}${node.detail ? `<br/><small>${mermaidText(node.detail)}</small>` : ''}`;
+    // only <br/>: other tags show literally where a viewer renders labels as SVG text (htmlLabels off)
+    : `${mermaidText(node.name)}${node.detail ? `<br/>${mermaidText(node.detail)}` : ''}`;
   const cls = node.kind === 'start' || node.kind === 'end' ? 'marker' : node.kind;
   return `${indent}${node.id}${open}${label}${close}:::${cls}`;
 }

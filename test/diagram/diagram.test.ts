@@ -98,7 +98,7 @@ describe('what the diagrams show', () => {
     expect(nightly).toContain('Map, inline, max 10');
     const hybrid = renderMermaid(workflowGraph(byName('HybridExample/OrderPipeline')));
     expect(hybrid).toMatch(/subgraph n\d+_body\["Parallel branches"\]/);
-    expect(hybrid).toMatch(/n\d+\[\["Validate order to Apply discounts \(express\) - run<br\/><small>child workflow OrderPipelineExpressGroup1, waits for it<\/small>"\]\]:::child/);
+    expect(hybrid).toMatch(/n\d+\[\["Validate order to Apply discounts \(express\) - run<br\/>child workflow OrderPipelineExpressGroup1, waits for it"\]\]:::child/);
     // the legend explains the shapes and edge styles
     expect(hybrid).toContain('subgraph legend["Legend"]');
   });
