@@ -30,6 +30,15 @@ function workflowsIn(cdkOut: string, io: CliIo): import('./assembly').AssemblyWo
   return workflows;
 }
 
+/** The library's version (lib/cli/main.js and src/cli/main.ts both sit two levels below package.json). */
+function packageVersion(): string {
+  try {
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Builds the command tree (exported for tests). */
 export function buildProgram(io: CliIo = PROCESS_IO, state: { exitCode: number } = { exitCode: 0 }): CommandType {
   const { Command, Option } = require('commander') as typeof import('commander');
@@ -37,6 +46,7 @@ export function buildProgram(io: CliIo = PROCESS_IO, state: { exitCode: number }
   program
     .name('cdk-stateful-workflows')
     .description('Inspect, draw and locally run the Step Functions workflows of a synthesized CDK app (cdk.out).')
+    .version(packageVersion(), '-V, --version', 'print the version of cdk-stateful-workflows')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError();
 

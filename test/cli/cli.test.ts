@@ -200,6 +200,14 @@ describe('run', () => {
   });
 });
 
+describe('version', () => {
+  test('--version prints the package version', async () => {
+    const { code, out } = await cli('--version');
+    expect(code).toBe(0);
+    expect(out.trim()).toBe(require('../../package.json').version);
+  });
+});
+
 describe('start-up', () => {
   test('summary and diagram load neither aws-cdk-lib nor the local runner', async () => {
     let out = '';
