@@ -204,6 +204,7 @@ describe('version', () => {
   test('--version prints the package version', async () => {
     const { code, out } = await cli('--version');
     expect(code).toBe(0);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     expect(out.trim()).toBe(require('../../package.json').version);
   });
 });
