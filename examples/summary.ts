@@ -1,6 +1,15 @@
-/* Prints what `cdk synth` generated for the examples app: stacks, state machines, functions, alarms, tables. */
+/*
+ * Prints what `cdk synth` generated for the examples app: stacks, state machines, functions, alarms,
+ * tables; then the per-workflow summary of the package's CLI (`cdk-stateful-workflows summary`), and
+ * writes one diagram per workflow into <cdk.out>/diagrams (`cdk-stateful-workflows diagram`: Mermaid,
+ * plus SVG when Graphviz `dot` is installed).
+ */
 import * as fs from 'fs';
 import * as path from 'path';
+import { assemblyWorkflows } from '../src/cli/assembly';
+import { writeDiagrams } from '../src/cli/diagram-command';
+import { formatSummary, summarize } from '../src/cli/summary';
+import { dotAvailable } from '../src/diagram';
 
 const outdir = process.argv[2] ?? 'cdk.out';
 const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
@@ -65,3 +74,12 @@ for (const stack of stacks) {
   console.log('');
 }
 console.log(`Total: ${totals.stacks} stacks, ${totals.stateMachines} state machines, ${totals.functions} functions, ${totals.alarms} alarms, ${totals.tables} checkpoint tables`);
+
+// The same per-workflow view the package's CLI prints, and the diagrams it draws.
+const workflows = assemblyWorkflows(outdir);
+console.log('\nPer workflow (cdk-stateful-workflows summary):\n');
+console.log(formatSummary(summarize(workflows)));
+const diagramDir = path.join(outdir, 'diagrams');
+const mermaid = writeDiagrams(workflows, { outDir: diagramDir, format: 'mermaid' });
+const svg = dotAvailable() ? writeDiagrams(workflows, { outDir: diagramDir, format: 'svg' }).files.filter((f) => f.endsWith('.svg')) : [];
+console.log(`\nDiagrams: ${mermaid.files.length - 1} Mermaid${svg.length > 0 ? ` and ${svg.length} SVG` : ' (no SVG: Graphviz dot is not installed)'} in ${path.relative(process.cwd(), diagramDir) || diagramDir}`);
