@@ -45,7 +45,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   eslint: true,
 
   gitignore: ['/cdk.out/', '/bench/results/', '/.tmp/'],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/cdk.json', '/.ci/', '/docs/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/cdk.json', '/.ci/', '/docs/', '/scripts/'] },
 
   jestOptions: {
     // jest 30 and eslint-import-resolver-typescript 4 depend on unrs-resolver, whose platform

@@ -140,3 +140,4 @@ export async function resolve<T = unknown>(value: T | PayloadRef, options: Paylo
   }
   return JSON.parse(text) as T;
 }
+export * from './handler-types';
