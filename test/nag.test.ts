@@ -52,10 +52,13 @@ describe('cdk-nag AwsSolutions + Serverless without user acknowledgments', () =>
       fn.role.addToPrincipalPolicy(deleteAnyTable());
       saga.stateMachine.role.addToPrincipalPolicy(deleteAnyTable());
     });
+    // A function role keeps its grants inline (4 resources per function), so the user's wildcard is
+    // reported on the role itself, by both packs.
     expect(findings).toEqual([
-      `${RESOURCE_STAR_FINDING} at Control/Fn/ServiceRole/DefaultPolicy/Resource`,
+      `${RESOURCE_STAR_FINDING} at Control/Fn/ServiceRole/Resource`,
       `${RESOURCE_STAR_FINDING} at Control/Saga/StateMachineRole/DefaultPolicy/Resource`,
       `${RESOURCE_STAR_FINDING} at Control/Wf/StateMachineRole/DefaultPolicy/Resource`,
+      'Serverless-LambdaStarPermissions at Control/Fn/ServiceRole/Resource',
     ]);
   });
 
@@ -69,9 +72,10 @@ describe('cdk-nag AwsSolutions + Serverless without user acknowledgments', () =>
       fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['xray:*'], resources: ['*'] }));
     });
     expect(findings).toEqual([
-      'AwsSolutions-IAM5[Action::xray:*] at Control/Fn/ServiceRole/DefaultPolicy/Resource',
-      `${RESOURCE_STAR_FINDING} at Control/Fn/ServiceRole/DefaultPolicy/Resource`,
+      'AwsSolutions-IAM5[Action::xray:*] at Control/Fn/ServiceRole/Resource',
+      `${RESOURCE_STAR_FINDING} at Control/Fn/ServiceRole/Resource`,
       `${RESOURCE_STAR_FINDING} at Control/Wf/StateMachineRole/DefaultPolicy/Resource`,
+      'Serverless-LambdaStarPermissions at Control/Fn/ServiceRole/Resource',
     ]);
   });
 
@@ -95,18 +99,16 @@ describe('the library wildcard policy', () => {
     return policies[id!].Properties.PolicyDocument.Statement;
   }
 
-  test('a function role: its log group and X-Ray, attached to its role; no DefaultPolicy, so no more resources than before', () => {
-    const logGroup = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((k) => k.startsWith('FnLogGroup'));
-    expect(policyOf('FnServiceRole')).toEqual([
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
-      { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
-    ]);
-    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      Roles: [{ Ref: Match.stringLikeRegexp('^FnServiceRole') }],
-    });
-    // role, library policy, function, log group, version, alias: 6, as with the DefaultPolicy before
+  test('a function role: its log group inline, X-Ray from the AWS managed policy; 4 resources per function', () => {
+    const role = Object.entries(template.findResources('AWS::IAM::Role')).find(([k]) => k.startsWith('FnServiceRole'))![1];
+    expect(role.Properties.Policies.map((p: any) => p.PolicyName)).toEqual(['Permissions']);
+    const statements = role.Properties.Policies[0].PolicyDocument.Statement;
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(statements[0].Resource['Fn::GetAtt'][0]).toMatch(/^WorkflowFunctionLogs/);
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('AWSXRayDaemonWriteAccess');
     const fnResources = stack.node.findChild('Fn').node.findAll().filter((c) => CfnResource.isCfnResource(c)).map((c) => (c as CfnResource).cfnResourceType);
-    expect(fnResources.sort()).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::Lambda::Alias', 'AWS::Lambda::Function', 'AWS::Lambda::Version', 'AWS::Logs::LogGroup']);
+    expect(fnResources.sort()).toEqual(['AWS::IAM::Role', 'AWS::Lambda::Alias', 'AWS::Lambda::Function', 'AWS::Lambda::Version']);
   });
 
   test('a state machine role: log delivery and X-Ray; a saga\'s also PutMetricData limited to its namespace', () => {
@@ -142,10 +144,10 @@ describe('the library wildcard policy', () => {
       .filter((c) => c.node.metadata.some((m) => m.type === 'aws:cdk:acknowledged-rules'))
       .map((c) => `${c.node.path}: ${c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').flatMap((m) => Object.keys(m.data)).join(', ')}`);
     expect(acknowledged.map((a) => a.replace(/Annotation::/g, ''))).toEqual([
-      `Control/Fn/ServiceRole/${LIBRARY_WILDCARD_POLICY_ID}: ${RESOURCE_STAR_FINDING}`,
+      'Control/Fn/ServiceRole: AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSXRayDaemonWriteAccess]',
       'Control/Fn/Function/Resource: Serverless-LambdaDLQ, HIPAA.Security-LambdaDLQ, NIST.800.53.R5-LambdaDLQ',
       `Control/Wf/StateMachineRole/${LIBRARY_WILDCARD_POLICY_ID}: ${RESOURCE_STAR_FINDING}`,
-      `Control/Undo/ServiceRole/${LIBRARY_WILDCARD_POLICY_ID}: ${RESOURCE_STAR_FINDING}`,
+      'Control/Undo/ServiceRole: AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSXRayDaemonWriteAccess]',
       'Control/Undo/Function/Resource: Serverless-LambdaDLQ, HIPAA.Security-LambdaDLQ, NIST.800.53.R5-LambdaDLQ',
       `Control/Saga/StateMachineRole/${LIBRARY_WILDCARD_POLICY_ID}: ${RESOURCE_STAR_FINDING}`,
     ]);

@@ -12,7 +12,7 @@ import { DEFAULTS, newestNodeRuntime } from './constants';
 import { InlinePolicyRole, sharedFunctionLogGroup } from './function-support';
 import { workflowError } from '../core/errors';
 import { validateDurationRange, validateNonNegativeInteger } from '../core/validation';
-import { acknowledgeSynchronousInvocation } from '../nag';
+import { acknowledgeSynchronousInvocation, grantLogStreamWrites } from '../nag';
 
 /**
  * Auto scaling of provisioned concurrency on the function's alias, tracking utilization.
@@ -265,7 +265,7 @@ export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.I
     this.grantPrincipal = role;
     if (!props.role) {
       // logs:CreateLogStream + logs:PutLogEvents on the log group only (no AWSLambdaBasicExecutionRole)
-      this.logGroup.grantWrite(role);
+      grantLogStreamWrites(role as iam.Role, this.logGroup);
     }
 
     const runtime = props.runtime ?? newestNodeRuntime();

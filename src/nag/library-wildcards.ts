@@ -192,6 +192,23 @@ function libraryPolicyOf(role: iam.Role): iam.ManagedPolicy {
 }
 
 /**
+ * Writes a function's log streams into `logGroup` from `role`'s own policy, and acknowledges on the
+ * role exactly the findings of a wildcard in that log group's ARN (an imported log group's ARN ends
+ * in `:*`, its log streams, which Lambda names at run time); a created log group's ARN raises none.
+ * Any other wildcard on the role is still reported.
+ */
+export function grantLogStreamWrites(role: iam.Role, logGroup: { logGroupArn: string }): void {
+  const statement = new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] });
+  role.addToPrincipalPolicy(statement);
+  for (const id of wildcardFindings(role, statement)) {
+    Validations.of(role).acknowledge({
+      id,
+      reason: 'Lambda creates and writes log streams, named at run time, in the function\'s own log group only: the ARN is that one log group\'s (arn:...:log-group:<name>:*).',
+    });
+  }
+}
+
+/**
  * An `iam.Role` for the roles the library creates (state machine, WorkflowFunction): statements
  * that are the library's own unavoidable wildcards, including those aws-cdk-lib adds internally
  * (X-Ray for active tracing, log delivery for state machine logging), go to its LibraryPolicy
@@ -226,7 +243,7 @@ const acknowledged = new WeakMap<iam.ManagedPolicy, Set<string>>();
  * `*`, spelled as cdk-nag spells them: the resolved resource flattened, `{"Ref": X}` as `<X>`,
  * `{"Fn::GetAtt": [X, A]}` as `<X.A>`, `Fn::Join` joined.
  */
-function wildcardFindings(scope: IConstruct, statement: iam.PolicyStatement): string[] {
+export function wildcardFindings(scope: IConstruct, statement: iam.PolicyStatement): string[] {
   const stack = Stack.of(scope);
   return statement.resources
     .map((r) => flatten(Token.isUnresolved(r) ? stack.resolve(r) : r))
