@@ -211,8 +211,11 @@ function alarmsOf(workflow: AssemblyWorkflow, watched: Set<string>): AlarmSummar
     const props = r.Properties ?? {};
     const refs = referencedIds({ Dimensions: props.Dimensions, Metrics: props.Metrics, AlarmRule: props.AlarmRule });
     if (![...refs].some((ref) => watched.has(ref))) continue;
+    // A Metrics Insights alarm (one per metric across the workflow's functions) names its metric in the query.
+    const insights = /SELECT\s+\w+\((\w+)\)\s+FROM\s+SCHEMA\(\\?"([^"\\]+)/.exec(JSON.stringify(props.Metrics ?? []));
     const metric = typeof props.MetricName === 'string' ? props.MetricName
-      : ((props.Metrics ?? []) as Array<{ MetricStat?: { Metric?: { MetricName?: string } } }>).map((m) => m.MetricStat?.Metric?.MetricName).filter(Boolean).join('+') || r.Type.split('::')[2];
+      : insights ? `${insights[1]} per function (${insights[2]})`
+        : ((props.Metrics ?? []) as Array<{ MetricStat?: { Metric?: { MetricName?: string } } }>).map((m) => m.MetricStat?.Metric?.MetricName).filter(Boolean).join('+') || r.Type.split('::')[2];
     const actions = ((props.AlarmActions ?? []) as unknown[]).map((a) => {
       const target = [...referencedIds(a)][0];
       return target ? resourceName(workflow.template, target) : typeof a === 'string' ? a : JSON.stringify(a);

@@ -81,6 +81,10 @@ export interface CheckpointState {
   readonly generation: string;
   /** When the checkpoints expire (DynamoDB TTL, epoch seconds, as a string). */
   readonly expiresAt: string;
+  /** When this execution's lease on the key ends (ISO 8601); checkpoint writes after it are refused. */
+  readonly leaseUntil: string;
+  /** Whether the run resumes a key that already has completed steps. */
+  readonly resuming: boolean;
   /** Step keys of the steps already done (`true`); those steps are skipped and their results reused. */
   readonly done: Readonly<Record<string, true>>;
 }

@@ -69,7 +69,10 @@ describe('summary', () => {
     const { code, out } = await cli('summary', notifying);
     expect(code).toBe(0);
     expect(out).toContain('NotifyStack/Payment  [STANDARD]');
-    expect(out).toContain('  alarms: 11, 11 notify someone');
+    // the function alarms (one Metrics Insights alarm per metric for all functions) change state and
+    // name the function but page no one by default: the execution alarms page for what no retry absorbed
+    expect(out).toContain('  alarms: 7, 5 notify someone');
+    expect(out).toContain('    Errors per function (AWS/Lambda) -> nobody');
     expect(out).toContain('    SagaCompensationFailed -> OnCall');
   });
 

@@ -91,12 +91,12 @@ describe('the events the generated machines send match the types', () => {
     expect(compensation.input.saga.error.Error).toBe('ShippingFailed');
   });
 
-  test('checkpoint: a step gets the input plus results and checkpoint { key, partitionKey, generation, expiresAt, done }', async () => {
+  test('checkpoint: a step gets the input plus results and checkpoint { key, partitionKey, generation, expiresAt, leaseUntil, resuming, done }', async () => {
     const status = await run('CheckpointExample/ImagePipeline', { 'Generate thumbnail': typed.thumbnail, 'Run OCR': typed.ocr }, { imageKey: 'cat.png' });
     expect(status).toBe('SUCCEEDED');
     const [event] = typed.received['Generate thumbnail'] as any[];
     expect(Object.keys(event).sort()).toEqual(['checkpoint', 'imageKey', 'results']);
-    expect(Object.keys(event.checkpoint).sort()).toEqual(['done', 'expiresAt', 'generation', 'key', 'partitionKey']);
+    expect(Object.keys(event.checkpoint).sort()).toEqual(['done', 'expiresAt', 'generation', 'key', 'leaseUntil', 'partitionKey', 'resuming']);
     expect(event.checkpoint).toMatchObject({ key: 'cat.png', done: {} });
     expect(typeof event.checkpoint.expiresAt).toBe('string');
     expect(typeof event.checkpoint.generation).toBe('string');
