@@ -8,6 +8,7 @@
  */
 export { LocalWorkflowRunner } from './runner';
 export type { LocalWorkflowRunnerOptions, WorkflowSource } from './runner';
+export type { LocalSfnServer, ServeOptions, ServedExecution } from './server';
 export type {
   ExecutionRecord,
   ExecutionStatus,

@@ -23,6 +23,8 @@ import {
 } from './interpreter';
 import { MachineModel, WorkflowModel } from './model';
 import type { CfnTemplate } from './template-resolver';
+import { serveWorkflow } from './server';
+import type { LocalSfnServer, ServeOptions } from './server';
 
 import type {
   ExecutionRecord,
@@ -312,6 +314,15 @@ export class LocalWorkflowRunner {
       executions: session.executions,
       metrics: session.metrics,
     };
+  }
+
+  /**
+   * Starts a Step Functions-compatible endpoint (AWS JSON 1.0) for this runner's state machine on
+   * 127.0.0.1, random port, so code using `@aws-sdk/client-sfn` can be tested; see `./server.ts`.
+   * Close it (`server.close()`) in `afterAll`, before `runner.close()`.
+   */
+  async serve(options: ServeOptions = {}): Promise<LocalSfnServer> {
+    return serveWorkflow(this, { machine: this.machine, clock: () => this.clock() }, options);
   }
 
   /** Stops dynalite and releases the client. Call it in `afterAll`. */
