@@ -291,6 +291,8 @@ export class LocalWorkflowRunner {
     }
     const executionName = options.executionName ?? `exec-${++this.executionCounter}`;
     const session = new RunSession(this.model, this.dynamo, this.handlers, faults, this.clock);
+    // --- runner.serve(): StopExecution aborts the run ---
+    options.signal?.addEventListener('abort', () => session.abortRun(), { once: true });
     const top = await session.execute(this.machine, asJson(input), executionName, undefined);
     // After a crash, tasks of other Parallel branches / Map iterations may still be in flight;
     // wait for them so that what the run leaves in DynamoDB is settled when run() returns.
@@ -358,7 +360,15 @@ class RunSession {
   ) {}
 
   private get stopped(): boolean {
-    return this.crashedAfter !== undefined || this.fatal !== undefined;
+    return this.crashedAfter !== undefined || this.fatal !== undefined || this.aborted;
+  }
+
+  // --- runner.serve(): StopExecution aborts the run (RunOptions.signal) ---
+  private aborted = false;
+  /** Stops every execution of the run; they end ABORTED. */
+  abortRun(): void {
+    this.aborted = true;
+    this.stop();
   }
 
   /** Aborts every running execution of the run. */

@@ -208,7 +208,11 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
 
   /** Records the end of a run: status, output/error, and the history events the runner can tell. */
   const finish = (execution: MutableExecution, result: RunResult | undefined, failure?: Error): void => {
-    if (execution.status !== 'RUNNING') return; // stopped meanwhile
+    if (execution.status !== 'RUNNING') {
+      // stopped meanwhile: keep what the aborted run did, for tests
+      execution.result = result;
+      return;
+    }
     execution.stopDate = clock();
     if (!result) {
       execution.status = 'FAILED';

@@ -129,4 +129,7 @@ export interface RunOptions {
   readonly executionName?: string;
   /** Faults to inject, by step (Task state) name; they also apply to child state machines' states. */
   readonly faults?: Readonly<Record<string, StepFault>>;
+  // --- runner.serve() (StopExecution) ---
+  /** Aborts the run when signalled (as StopExecution does): its executions end `ABORTED`. Default: none. */
+  readonly signal?: AbortSignal;
 }

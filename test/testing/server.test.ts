@@ -179,6 +179,10 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
     expect(d).toMatchObject({ status: 'ABORTED', error: 'Ops.Cancelled', cause: 'customer asked' });
     const history = await sfnClient.send(new GetExecutionHistoryCommand({ executionArn }));
     expect(history.events!.map((e) => e.type)).toEqual(['ExecutionStarted', 'ExecutionAborted']);
+    // the run itself was aborted: nothing after the running task
+    const run = standardServer.executions.find((e) => e.name === 'stop-1')!.result!;
+    expect(run.status).toBe('ABORTED');
+    expect(run.statesEntered).toEqual(['Work']);
   });
 
   test('ListExecutions: most recent first, statusFilter, paging', async () => {
