@@ -7,10 +7,17 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CfnElement, Stack, Stage } from 'aws-cdk-lib';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
-import type { TaskSpec } from './definition';
+import { VirtualClock, parseDuration, seededRandom } from './clock';
+import {
+  DEFAULT_TASK_TIMEOUT_SECONDS,
+  ENVELOPE_KEY,
+  RETRY_COUNT_SENTINEL,
+  TOKEN_SENTINEL,
+} from './definition';
+import type { TaskSpec, WaitSpec } from './definition';
 import { RunnerConfigurationError, StatesError } from './errors';
 import type { StepFault } from './faults';
-import { callDynamoDb, createTables, LocalDynamo, startDynalite } from './integrations/dynamodb';
+import { callDynamoDb, createTables, LocalDynamo, startDynalite, sweepExpired } from './integrations/dynamodb';
 import { asJson, invokeIntegrationResult, invokeLambdaHandler, invokeServiceHandler } from './integrations/lambda';
 import { ChildRun, readChildStart, startSyncExecutionResult, syncResult } from './integrations/sfn';
 import {
@@ -20,8 +27,10 @@ import {
   InterpreterRunOptions,
   Json,
   makeStatesTimeoutError,
+  statesTimeoutErrorSync,
+  TerminalStatesError,
 } from './interpreter';
-import { MachineModel, WorkflowModel } from './model';
+import { MachineModel, TableModel, WorkflowModel } from './model';
 import type { CfnTemplate } from './template-resolver';
 import { serveWorkflow } from './server';
 import type { LocalSfnServer, ServeOptions } from './server';
@@ -53,10 +62,18 @@ export interface LocalWorkflowRunnerOptions {
   /** Task handlers by state (step) name. More can be added later with {@link LocalWorkflowRunner.setHandler}. */
   readonly handlers?: Readonly<Record<string, TaskHandler>>;
   /**
-   * Clock for the dates the runner generates (child execution `StartDate`/`StopDate`).
-   * Default: the real clock. Pass a fixed clock for byte-stable outputs that include them.
+   * Base clock of the runner's virtual time: the virtual now is this clock plus every duration
+   * the runner skipped (Waits, retry backoff, timeouts, {@link LocalWorkflowRunner.advance}).
+   * It dates child executions, `$$.State.EnteredTime`, `$$.Execution.StartTime`, the checkpoint
+   * coordinator and TTL sweeps. Default: the real clock. Pass a fixed clock for byte-stable
+   * outputs: time then moves only by skipping and `advance()`.
    */
   readonly clock?: () => Date;
+  /**
+   * Seed of the PRNG that draws retry jitter (`JitterStrategy: FULL`) and names task tokens, so a
+   * run is reproducible. Default: 0x5eed.
+   */
+  readonly seed?: number;
 }
 
 /** Synthesized templates, per stack (synthesis is the slowest part of loading). */
@@ -131,7 +148,6 @@ function reachableMachines(model: WorkflowModel, rootId: string): MachineModel[]
 }
 
 interface MachineOverrides {
-  readonly waitTimeOverrides: Record<string, number>;
   readonly retryIntervalOverrides: Record<string, number>;
 }
 
@@ -140,10 +156,8 @@ const overridesCache = new WeakMap<MachineModel, MachineOverrides>();
 function overridesOf(machine: MachineModel): MachineOverrides {
   let o = overridesCache.get(machine);
   if (!o) {
-    o = {
-      waitTimeOverrides: Object.fromEntries(machine.analysed.waitStates.map((s) => [s, 0])),
-      retryIntervalOverrides: Object.fromEntries(machine.analysed.retryStates.map((s) => [s, 0])),
-    };
+    // Only Parallel/Map retries stay with the interpreter (Task retries are the runner's): no real pause.
+    o = { retryIntervalOverrides: Object.fromEntries(machine.analysed.retryStates.map((s) => [s, 0])) };
     overridesCache.set(machine, o);
   }
   return o;
@@ -157,12 +171,78 @@ function executionArnOf(machine: MachineModel, name: string, index: number): str
 type MutableRecord = { -readonly [K in keyof ExecutionRecord]: ExecutionRecord[K] } & { statesEntered: string[] };
 
 /**
+ * Step Functions' payload quota: 256 KiB for a task, state or execution input or result.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html (Quotas related to task executions)
+ */
+export const MAX_PAYLOAD_BYTES = 262_144;
+/**
+ * History events of one Standard execution. https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ * ("Maximum execution history size: 25,000 events in a single state machine execution history").
+ */
+export const MAX_HISTORY_EVENTS = 25_000;
+/** Express workflows run for at most five minutes (Standard vs Express). https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html */
+export const EXPRESS_MAX_SECONDS = 300;
+/** Standard workflows run for at most one year. https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html */
+export const STANDARD_MAX_SECONDS = 31_536_000;
+
+/** The JSON text of a value, and a `States.DataLimitExceeded` when it is above the payload quota. */
+function checkedJson(value: unknown, what: string): string {
+  const text = JSON.stringify(value === undefined ? null : value) ?? 'null';
+  if (text.length * 3 > MAX_PAYLOAD_BYTES && Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD_BYTES) {
+    // The DataLimitExceeded cause, as Step Functions words it.
+    throw new TerminalStatesError(
+      'States.DataLimitExceeded',
+      `The state/task '${what}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+    );
+  }
+  return text;
+}
+
+/** A task waiting for SendTaskSuccess/Failure, or a running task that accepts heartbeats. */
+interface PendingTask {
+  readonly token: string;
+  readonly stateName: string;
+  readonly executionName: string;
+  readonly executionArn: string;
+  readonly input: unknown;
+  readonly callback: boolean;
+  succeed(output: Json): void;
+  fail(error: StatesError): void;
+  heartbeat(): void;
+}
+
+/** A callback task waiting for its token, as {@link LocalWorkflowRunner.pendingCallbacks} lists it. */
+export interface PendingCallback {
+  /** The task token (`$$.Task.Token`). */
+  readonly token: string;
+  /** The Task state waiting. */
+  readonly stateName: string;
+  /** `$$.Execution.Name` of the execution waiting. */
+  readonly executionName: string;
+  /** `$$.Execution.Id` of the execution waiting. */
+  readonly executionArn: string;
+  /** The task's effective input (its resolved Parameters). */
+  readonly input: unknown;
+}
+
+/** What a run session needs from its runner (the shared clock, PRNG and token registry). */
+interface RunnerServices {
+  readonly clock: VirtualClock;
+  readonly random: () => number;
+  readonly tasks: Map<string, PendingTask>;
+  readonly finishedTokens: Set<string>;
+  newToken(): string;
+  callbackWaiting(pending: PendingTask): void;
+  localState(machine: MachineModel): Record<string, unknown>;
+}
+
+/**
  * Runs the Step Functions state machine a CDK construct synthesized, locally, inside jest.
  *
  * ASL is interpreted by aws-local-stepfunctions; Lambda tasks call handlers registered by
  * state name; DynamoDB tasks run against an in-process dynalite holding every table of the
- * template; child state machines of the same template run locally too. Waits and retry
- * pauses are skipped, but the intended retry backoff is recorded.
+ * template; child state machines of the same template run locally too. Time is virtual: Waits,
+ * retry backoff and timeouts advance the runner's clock instantly (see {@link LocalWorkflowRunner.now}).
  *
  * @example
  * const runner = await LocalWorkflowRunner.create(workflow, { handlers: { 'Reserve funds': async (e) => ({ ok: true }) } });
@@ -180,8 +260,15 @@ export class LocalWorkflowRunner {
     const model = WorkflowModel.of(template);
     const machines = reachableMachines(model, logicalId);
     interpreterModule();
-    for (const m of machines) {
-      buildInterpreterMachine(m.analysed.preparedJson, m.logicalId);
+    const dynamoStarting = startDynalite();
+    try {
+      for (const m of machines) {
+        buildInterpreterMachine(m.analysed.preparedJson, m.logicalId);
+      }
+      await makeStatesTimeoutError('warm-up');
+    } catch (e) {
+      await (await dynamoStarting).close();
+      throw e;
     }
     // Task names of the machines this one reaches, plus those of any other (analysable) machine
     // of the template, which a dynamic `StateMachineArn.$` could start
@@ -196,14 +283,15 @@ export class LocalWorkflowRunner {
         // not runnable locally; refused with a clear error if an execution ever starts it
       }
     }
+    const dynamo = await dynamoStarting;
     for (const name of Object.keys(options.handlers ?? {})) {
       if (!taskNames.has(name)) {
+        await dynamo.close();
         throw new Error(
           `LocalWorkflowRunner: a handler is registered for '${name}', which is not a Task state of the workflow. Task states: ${formatNames(taskNames)}`,
         );
       }
     }
-    const dynamo = await startDynalite();
     try {
       await createTables(dynamo.client, model.tables());
     } catch (e) {
@@ -224,7 +312,9 @@ export class LocalWorkflowRunner {
 
   private readonly handlers = new Map<string, TaskHandler>();
   private readonly recordedMetrics: MetricRecord[] = [];
-  private readonly clock: () => Date;
+  private readonly clock: VirtualClock;
+  private readonly services: RunnerServices;
+  private readonly callbackWaiters: Array<{ stateName?: string; resolve: (p: PendingCallback) => void }> = [];
   private executionCounter = 0;
   private closed = false;
 
@@ -239,10 +329,36 @@ export class LocalWorkflowRunner {
     this.dynamodbEndpoint = dynamo.endpoint;
     this.stateMachineLogicalId = machine.logicalId;
     this.stateMachineArn = machine.arn;
-    this.clock = options.clock ?? (() => new Date());
+    const base = options.clock;
+    this.clock = new VirtualClock(base ? () => base().getTime() : Date.now);
     for (const [name, handler] of Object.entries(options.handlers ?? {})) {
       this.handlers.set(name, handler);
     }
+    const clock = this.clock;
+    const localStates = new WeakMap<MachineModel, Record<string, unknown>>();
+    let tokenCounter = 0;
+    this.services = {
+      clock,
+      random: seededRandom(options.seed ?? DEFAULT_SEED),
+      tasks: new Map(),
+      finishedTokens: new Set(),
+      newToken: () => `LocalTaskToken-${(options.seed ?? DEFAULT_SEED).toString(16)}-${String(++tokenCounter).padStart(8, '0')}`,
+      callbackWaiting: (pending) => this.notifyCallback(pending),
+      localState: (m) => {
+        let states = localStates.get(m);
+        if (!states) {
+          states = {};
+          for (const spec of m.analysed.stateContexts) {
+            const entry: Record<string, unknown> = { Name: spec.name, RetryCount: spec.task ? RETRY_COUNT_SENTINEL : 0 };
+            // `EnteredTime` is read when the state processes its input, i.e. when it is entered.
+            Object.defineProperty(entry, 'EnteredTime', { enumerable: true, get: () => new Date(clock.now()).toISOString() });
+            states[spec.key] = entry;
+          }
+          localStates.set(m, states);
+        }
+        return states;
+      },
+    };
   }
 
   /** Every `cloudwatch:putMetricData` call recorded by this runner (all runs), in call order. */
@@ -261,17 +377,75 @@ export class LocalWorkflowRunner {
 
   /** The fake (dynalite) name of a table of the template, from its construct or logical id. */
   tableName(table: IConstruct | string): string {
-    const logicalId = typeof table === 'string' ? table : logicalIdOf(table, 'table');
-    const found = this.model.tables().find((t) => t.logicalId === logicalId);
-    if (!found) {
-      throw new Error(
-        `LocalWorkflowRunner: '${logicalId}' is not a DynamoDB table of the template. Tables: ${this.model
-          .tables()
-          .map((t) => t.logicalId)
-          .join(', ') || '(none)'}`,
-      );
-    }
-    return found.name;
+    return this.tableModel(table).name;
+  }
+
+  /**
+   * The runner's virtual now: the base clock (real time, or the `clock` option) plus every
+   * duration skipped by Waits, retry backoff, timeouts and {@link advance}. `$$.State.EnteredTime`,
+   * `$$.Execution.StartTime`, the checkpoint coordinator and {@link sweepExpiredItems} read it.
+   */
+  now(): Date {
+    return new Date(this.clock.now());
+  }
+
+  /**
+   * Moves the virtual clock forward (milliseconds, or `'90s'`, `'15m'`, `'2h'`, `'1d'`): timers that
+   * become due fire (a callback's `HeartbeatSeconds`/`TimeoutSeconds`, a Wait while a callback is
+   * outstanding...). Between runs, it makes leases, checkpoints and TTLs expire. Resolves once the
+   * executions it woke up have run up to their next wait.
+   */
+  async advance(duration: number | string): Promise<void> {
+    this.clock.advance(parseDuration(duration));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /**
+   * Completes a `.waitForTaskToken` task with `output` (SendTaskSuccess). Throws `TaskTimedOut`
+   * when the task already ended (timed out, failed, or its execution stopped) and `InvalidToken`
+   * for a token the runner never issued, as Step Functions does.
+   */
+  sendTaskSuccess(token: string, output: unknown = {}): void {
+    this.callbackTask(token, 'SendTaskSuccess').succeed(asJson(output));
+  }
+
+  /** Fails a `.waitForTaskToken` task (SendTaskFailure) with `error` / `cause`; Retry and Catch see them. */
+  sendTaskFailure(token: string, error = '', cause = ''): void {
+    this.callbackTask(token, 'SendTaskFailure').fail(new StatesError(error, cause));
+  }
+
+  /** Records a heartbeat (SendTaskHeartbeat) for a running task: its `HeartbeatSeconds` timer starts again. */
+  sendTaskHeartbeat(token: string): void {
+    this.pendingTask(token, 'SendTaskHeartbeat').heartbeat();
+  }
+
+  /** The `.waitForTaskToken` tasks currently waiting for SendTaskSuccess/Failure, oldest first. */
+  pendingCallbacks(): PendingCallback[] {
+    return [...this.services.tasks.values()].filter((t) => t.callback).map(describePending);
+  }
+
+  /**
+   * Resolves with the next callback task (of `stateName`, when given) that waits for its token —
+   * at once when one is already waiting. Use it with a run you did not await:
+   * `const done = runner.run(input); const { token } = await runner.waitForCallback('Approve'); runner.sendTaskSuccess(token, {...}); await done;`
+   */
+  waitForCallback(stateName?: string): Promise<PendingCallback> {
+    const waiting = this.pendingCallbacks().find((p) => stateName === undefined || p.stateName === stateName);
+    if (waiting) return Promise.resolve(waiting);
+    return new Promise((resolve) => this.callbackWaiters.push({ stateName, resolve }));
+  }
+
+  /**
+   * Deletes the items whose TTL attribute (the table's `TimeToLiveSpecification`) is a number of
+   * epoch seconds before the virtual now, as the DynamoDB TTL sweeper eventually does; returns how
+   * many it deleted. Until you call it, expired items stay readable, as on DynamoDB ("expired, not
+   * yet deleted" items are still returned by reads for up to a few days:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html).
+   * Items whose TTL is more than five years in the past are left alone, as DynamoDB does.
+   */
+  async sweepExpiredItems(table?: IConstruct | string): Promise<number> {
+    const tables = table === undefined ? this.model.tables() : [this.tableModel(table)];
+    return sweepExpired(this.dynamo.client, tables, Math.floor(this.clock.now() / 1000));
   }
 
   /**
@@ -290,10 +464,12 @@ export class LocalWorkflowRunner {
       }
     }
     const executionName = options.executionName ?? `exec-${++this.executionCounter}`;
-    const session = new RunSession(this.model, this.dynamo, this.handlers, faults, this.clock);
+    const session = new RunSession(this.model, this.dynamo, this.handlers, faults, this.services);
     // --- runner.serve(): StopExecution aborts the run ---
     options.signal?.addEventListener('abort', () => session.abortRun(), { once: true });
+    const startDate = this.now();
     const top = await session.execute(this.machine, asJson(input), executionName, undefined);
+    session.finish();
     // After a crash, tasks of other Parallel branches / Map iterations may still be in flight;
     // wait for them so that what the run leaves in DynamoDB is settled when run() returns.
     await session.settle();
@@ -315,6 +491,8 @@ export class LocalWorkflowRunner {
       retries: session.retries,
       executions: session.executions,
       metrics: session.metrics,
+      startDate,
+      stopDate: this.now(),
     };
   }
 
@@ -324,19 +502,108 @@ export class LocalWorkflowRunner {
    * Close it (`server.close()`) in `afterAll`, before `runner.close()`.
    */
   async serve(options: ServeOptions = {}): Promise<LocalSfnServer> {
-    return serveWorkflow(this, { machine: this.machine, clock: () => this.clock() }, options);
+    return serveWorkflow(this, { machine: this.machine, clock: () => this.now() }, options);
   }
 
   /** Stops dynalite and releases the client. Call it in `afterAll`. */
   async close(): Promise<void> {
     this.closed = true;
+    this.clock.dispose();
     await this.dynamo.close();
   }
+
+  private tableModel(table: IConstruct | string): TableModel {
+    const logicalId = typeof table === 'string' ? table : logicalIdOf(table, 'table');
+    const found = this.model.tables().find((t) => t.logicalId === logicalId);
+    if (!found) {
+      throw new Error(
+        `LocalWorkflowRunner: '${logicalId}' is not a DynamoDB table of the template. Tables: ${this.model
+          .tables()
+          .map((t) => t.logicalId)
+          .join(', ') || '(none)'}`,
+      );
+    }
+    return found;
+  }
+
+  private pendingTask(token: string, api: string): PendingTask {
+    const task = this.services.tasks.get(token);
+    if (task) return task;
+    if (this.services.finishedTokens.has(token)) {
+      throw Object.assign(new Error(`${api}: Task Timed Out: 'Provided task does not exist anymore'`), { name: 'TaskTimedOut' });
+    }
+    throw Object.assign(new Error(`${api}: Invalid Token: 'Invalid token'`), { name: 'InvalidToken' });
+  }
+
+  private callbackTask(token: string, api: string): PendingTask {
+    const task = this.pendingTask(token, api);
+    if (!task.callback) {
+      throw Object.assign(new Error(`${api}: the task of '${task.stateName}' is not a .waitForTaskToken task (only heartbeats are accepted)`), { name: 'InvalidToken' });
+    }
+    return task;
+  }
+
+  private notifyCallback(pending: PendingTask): void {
+    const described = describePending(pending);
+    for (let i = 0; i < this.callbackWaiters.length; i++) {
+      const waiter = this.callbackWaiters[i];
+      if (waiter.stateName === undefined || waiter.stateName === pending.stateName) {
+        this.callbackWaiters.splice(i, 1);
+        waiter.resolve(described);
+        return;
+      }
+    }
+  }
+}
+
+/** Default seed of the retry jitter PRNG. */
+const DEFAULT_SEED = 0x5eed;
+
+function describePending(t: PendingTask): PendingCallback {
+  return { token: t.token, stateName: t.stateName, executionName: t.executionName, executionArn: t.executionArn, input: t.input };
 }
 
 function formatNames(names: Iterable<string>): string {
   const list = [...names].map((n) => `'${n}'`);
   return list.length ? list.join(', ') : '(none)';
+}
+
+/** Per execution (top or child): its record, its stop signal and what ended it early. */
+interface ExecutionState {
+  readonly record: MutableRecord;
+  readonly machine: MachineModel;
+  readonly index: number;
+  readonly abort: AbortController;
+  readonly standard: boolean;
+  historyEvents: number;
+  /** A terminal failure detected by the runner (data limit, history limit), which ends the execution. */
+  failure?: { error: string; cause: string };
+  stopInterpreter?: () => void;
+}
+
+/** Does a Retry/Catch `ErrorEquals` list match the error? (`States.TaskFailed` does not match `States.Timeout`.) */
+function errorMatches(equals: readonly string[], error: Error): boolean {
+  // States.ALL and States.TaskFailed never match States.DataLimitExceeded / States.Runtime:
+  // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+  if ((error as { isRetryable?: boolean }).isRetryable === false) return false;
+  return equals.some((e) => e === error.name || e === 'States.ALL' || (e === 'States.TaskFailed' && error.name !== 'States.Timeout'));
+}
+
+/** Replaces the `$$.Task.Token` / `$$.State.RetryCount` sentinels in a task input. */
+function substituteSentinels(value: Json, token: string, retryCount: number): Json {
+  if (typeof value === 'string') {
+    if (value === RETRY_COUNT_SENTINEL) return retryCount;
+    if (value === TOKEN_SENTINEL) return token;
+    if (value.includes('\u0000')) return value.split(TOKEN_SENTINEL).join(token).split(RETRY_COUNT_SENTINEL).join(String(retryCount));
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => substituteSentinels(v, token, retryCount));
+  if (value && typeof value === 'object') {
+    const out: Record<string, Json> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substituteSentinels(v, token, retryCount);
+    return out;
+  }
+  return value;
 }
 
 /** State of one `run()`: its executions, counters, faults, and the crash/fatal switch. */
@@ -349,6 +616,7 @@ class RunSession {
   fatal?: Error;
   private readonly aborts = new Set<() => void>();
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly states: ExecutionState[] = [];
   private childCounter = 0;
 
   constructor(
@@ -356,8 +624,12 @@ class RunSession {
     private readonly dynamo: LocalDynamo,
     private readonly handlers: ReadonlyMap<string, TaskHandler>,
     private readonly faults: Readonly<Record<string, StepFault>>,
-    private readonly clock: () => Date,
+    private readonly services: RunnerServices,
   ) {}
+
+  private get clock(): VirtualClock {
+    return this.services.clock;
+  }
 
   private get stopped(): boolean {
     return this.crashedAfter !== undefined || this.fatal !== undefined || this.aborted;
@@ -374,11 +646,17 @@ class RunSession {
   /** Aborts every running execution of the run. */
   private stop(): void {
     for (const abort of [...this.aborts]) abort();
+    for (const state of this.states) state.abort.abort();
   }
 
   private fail(error: Error): void {
     if (!this.fatal) this.fatal = error;
     this.stop();
+  }
+
+  /** The top execution ended: waits and callbacks still pending in its (aborted) branches end too. */
+  finish(): void {
+    for (const state of this.states) state.abort.abort();
   }
 
   /** Runs one execution (top or child) to its end. */
@@ -400,81 +678,159 @@ class RunSession {
     if (this.stopped) {
       return record;
     }
-    const { ExecutionError, ExecutionTimeoutError } = interpreterModule();
+    const exec: ExecutionState = {
+      record,
+      machine,
+      index,
+      abort: new AbortController(),
+      standard: machine.type === 'STANDARD',
+      // ExecutionStarted + ExecutionSucceeded/Failed
+      historyEvents: 2,
+    };
+    this.states.push(exec);
+    const { ExecutionError } = interpreterModule();
     const interpreter = buildInterpreterMachine(machine.analysed.preparedJson, machine.logicalId);
     const handlers: Record<string, (taskInput: Json) => Promise<Json>> = {};
     for (const spec of machine.analysed.tasks.values()) {
-      handlers[spec.name] = (taskInput) => this.invokeTask(machine, spec, taskInput, record);
+      handlers[spec.name] = (taskInput) => this.invokeTask(machine, spec, taskInput, exec);
     }
+    for (const wait of machine.analysed.waits.values()) {
+      handlers[wait.name] = (waitInput) => this.runWait(wait, waitInput, exec);
+    }
+    const startTime = new Date(this.clock.now()).toISOString();
+    const executionContext = { Id: record.executionArn, Name: name, RoleArn: machine.roleArn, RedriveCount: 0 };
     const runOptions: InterpreterRunOptions = {
       overrides: { taskResourceLocalHandlers: handlers, ...overridesOf(machine) },
       noThrowOnAbort: true,
       context: {
-        Execution: { Id: record.executionArn, Name: name, RoleArn: machine.roleArn, RedriveCount: 0 },
+        Execution: executionContext,
+        // `$$.Execution` is read from here (the interpreter's own `StartTime` is the real clock)
+        LocalExecution: { ...executionContext, Input: input, StartTime: startTime },
         StateMachine: { Id: machine.arn, Name: machine.name },
-        // The interpreter sets no `$$.State`; `EnteredTime` is read when the state processes its
-        // input, i.e. when it is entered, from the runner's clock. `Name`/`RetryCount` stay unset.
-        State: stateContext(this.clock),
+        // `$$.State.*` of each state (Name, EnteredTime from the virtual clock, RetryCount)
+        LocalState: this.services.localState(machine),
+        // `$$.Task.Token`: a sentinel that each task attempt replaces by its own token
+        LocalTask: { Token: TOKEN_SENTINEL },
+        State: stateContext(() => new Date(this.clock.now())),
       },
     };
     const started = performance.now();
     const execution = interpreter.run(input, runOptions);
+    exec.stopInterpreter = execution.abort;
     this.aborts.add(execution.abort);
-    const eventsDone = this.collectEvents(execution.eventLogs, record);
+    // Execution timeout on the virtual clock: the definition's TimeoutSeconds, at most 5 minutes for
+    // Express and one year for Standard.
+    const limit = exec.standard ? STANDARD_MAX_SECONDS : EXPRESS_MAX_SECONDS;
+    const timeoutSeconds = Math.min(machine.analysed.timeoutSeconds ?? limit, limit);
+    let timedOut = false;
+    const cancelTimeout = this.clock.at(this.clock.now() + timeoutSeconds * 1000, () => {
+      timedOut = true;
+      execution.abort();
+      exec.abort.abort();
+    });
+    const eventsDone = this.collectEvents(execution.eventLogs, exec);
     try {
       const output = await execution.result;
-      if (!this.stopped) {
+      if (!this.stopped && !timedOut && !exec.failure) {
         record.status = 'SUCCEEDED';
         record.output = output;
       }
     } catch (e) {
-      if (e instanceof ExecutionTimeoutError) {
-        record.status = 'TIMED_OUT';
-        record.error = 'States.Timeout';
-      } else {
-        const inner = e instanceof ExecutionError ? (e as Error & { cause?: unknown }).cause : e;
-        record.status = 'FAILED';
-        Object.assign(record, failureOf(inner));
-      }
-      if (this.stopped) {
-        record.status = 'ABORTED';
-        delete record.error;
-        delete record.cause;
-      }
+      const inner = e instanceof ExecutionError ? (e as Error & { cause?: unknown }).cause : e;
+      record.status = 'FAILED';
+      Object.assign(record, failureOf(inner));
     } finally {
+      cancelTimeout();
       this.aborts.delete(execution.abort);
     }
+    if (exec.failure && !this.stopped) {
+      record.status = 'FAILED';
+      record.error = exec.failure.error;
+      record.cause = exec.failure.cause;
+      delete record.output;
+    } else if (timedOut && !this.stopped) {
+      record.status = 'TIMED_OUT';
+      record.error = 'States.Timeout';
+      delete record.cause;
+      delete record.output;
+    }
+    if (this.stopped) {
+      record.status = 'ABORTED';
+      delete record.error;
+      delete record.cause;
+      delete record.output;
+    }
+    exec.abort.abort();
     await eventsDone;
     record.durationMs = performance.now() - started;
     return record;
   }
 
-  private async collectEvents(events: AsyncGenerator<InterpreterEvent>, record: MutableRecord): Promise<void> {
+  /** Ends an execution with a terminal error found outside the interpreter's control flow. */
+  private terminate(exec: ExecutionState, error: string, cause: string): void {
+    if (exec.failure) return;
+    exec.failure = { error, cause };
+    exec.stopInterpreter?.();
+    exec.abort.abort();
+  }
+
+  private countHistory(exec: ExecutionState, events: number): void {
+    exec.historyEvents += events;
+    if (exec.standard && exec.historyEvents > MAX_HISTORY_EVENTS) {
+      this.terminate(
+        exec,
+        'States.Runtime',
+        `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}); see the Step Functions service quotas.`,
+      );
+    }
+  }
+
+  private async collectEvents(events: AsyncGenerator<InterpreterEvent>, exec: ExecutionState): Promise<void> {
     const lastError = new Map<string, string>();
-    const executionIndex = this.executions.indexOf(record);
+    const record = exec.record;
     for await (const event of events) {
       switch (event.type) {
         case 'StateEntered':
           record.statesEntered.push(event.state!.name);
           record.transitions++;
+          // <Type>StateEntered (+ MapStateStarted/ParallelStateStarted and their end event)
+          this.countHistory(exec, event.state!.type === 'Map' || event.state!.type === 'Parallel' ? 3 : 1);
+          break;
+        case 'StateExited': {
+          this.countHistory(exec, 1);
+          // States.DataLimitExceeded for a state output above the payload quota (uncatchable).
+          const output = (event.state as { output?: unknown }).output;
+          if (!exec.failure) {
+            try {
+              checkedJson(output, event.state!.name);
+            } catch (e) {
+              this.terminate(exec, (e as Error).name, (e as Error).message);
+            }
+          }
+          break;
+        }
+        case 'MapIterationStarted':
+        case 'MapIterationSucceeded':
+        case 'MapIterationFailed':
+          this.countHistory(exec, 1);
           break;
         case 'StateFailed':
           lastError.set(`${event.state!.name}#${event.index ?? ''}`, String(event.Error));
           break;
         case 'StateRetried': {
+          // Parallel/Map retries (Task retries are the runner's own, see runTask)
           record.transitions++;
           const retrier = event.retry!.retrier;
           const attempt = event.retry!.attempt;
-          const base = (retrier.IntervalSeconds ?? 1) * Math.pow(retrier.BackoffRate ?? 2, attempt - 1);
-          const intervalSeconds = retrier.MaxDelaySeconds !== undefined ? Math.min(base, retrier.MaxDelaySeconds) : base;
-          this.retries.push({
+          const intervalSeconds = backoffSeconds(retrier, attempt);
+          this.retries.push(retryRecord({
             state: event.state!.name,
             attempt,
             error: lastError.get(`${event.state!.name}#${event.index ?? ''}`) ?? 'unknown',
             intervalSeconds,
             jitter: retrier.JitterStrategy ?? 'NONE',
-            execution: executionIndex,
-          });
+            execution: exec.index,
+          }, 0));
           break;
         }
         default:
@@ -490,8 +846,44 @@ class RunSession {
     }
   }
 
-  private invokeTask(machine: MachineModel, spec: TaskSpec, input: Json, record: MutableRecord): Promise<Json> {
-    const task = this.runTask(machine, spec, input, record);
+  /** A Wait state, on the virtual clock. https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html */
+  private async runWait(wait: WaitSpec, input: Json, exec: ExecutionState): Promise<Json> {
+    let output = input;
+    let due: number;
+    const now = this.clock.now();
+    if (wait.path) {
+      const envelope = (input as Record<string, Record<string, Json>>)[ENVELOPE_KEY];
+      output = envelope.input;
+      const value = envelope.value;
+      if (wait.path === 'seconds') {
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+          throw new TerminalStatesError('States.Runtime', `The SecondsPath of Wait state '${wait.name}' must point to a non-negative integer, got ${JSON.stringify(value)}`);
+        }
+        due = now + value * 1000;
+      } else {
+        const at = typeof value === 'string' ? Date.parse(value) : NaN;
+        if (Number.isNaN(at)) {
+          throw new TerminalStatesError('States.Runtime', `The TimestampPath of Wait state '${wait.name}' must point to an ISO-8601 timestamp, got ${JSON.stringify(value)}`);
+        }
+        due = at;
+      }
+    } else if (wait.seconds !== undefined) {
+      due = now + wait.seconds * 1000;
+    } else {
+      due = wait.timestamp !== undefined ? Date.parse(wait.timestamp) : now;
+    }
+    if (due > now) {
+      const task = this.clock.sleep(due - now, exec.abort.signal);
+      this.inflight.add(task);
+      await task;
+      this.inflight.delete(task);
+      if (exec.abort.signal.aborted) throw new StatesError('States.Runtime', 'LocalWorkflowRunner: the execution ended during a Wait');
+    }
+    return output;
+  }
+
+  private invokeTask(machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState): Promise<Json> {
+    const task = this.runTask(machine, spec, input, exec);
     this.inflight.add(task);
     const done = (): void => {
       this.inflight.delete(task);
@@ -500,12 +892,143 @@ class RunSession {
     return task;
   }
 
-  private async runTask(machine: MachineModel, spec: TaskSpec, input: Json, record: MutableRecord): Promise<Json> {
+  /** A Task state: its attempts, with Retry on the virtual clock. https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html */
+  private async runTask(machine: MachineModel, spec: TaskSpec, rawInput: Json, exec: ExecutionState): Promise<Json> {
+    let input = rawInput;
+    let timeoutSeconds = spec.timeoutSeconds;
+    let heartbeatSeconds = spec.heartbeatSeconds;
+    if (spec.envelope) {
+      const envelope = (rawInput as Record<string, Record<string, Json>>)[ENVELOPE_KEY];
+      input = envelope.p;
+      const positive = (v: Json, field: string): number => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+          throw new TerminalStatesError('States.Runtime', `The ${field} of Task state '${spec.name}' must point to a positive integer, got ${JSON.stringify(v)}`);
+        }
+        return v;
+      };
+      if ('timeout' in envelope) timeoutSeconds = positive(envelope.timeout, 'TimeoutSecondsPath');
+      if ('heartbeat' in envelope) heartbeatSeconds = positive(envelope.heartbeat, 'HeartbeatSecondsPath');
+    }
+    const retriers = spec.retry ?? [];
+    const attempts = retriers.map(() => 0);
+    for (let retryCount = 0; ; retryCount++) {
+      try {
+        return await this.attempt(machine, spec, input, exec, retryCount, timeoutSeconds, heartbeatSeconds);
+      } catch (e) {
+        if (this.stopped || exec.abort.signal.aborted || !(e instanceof Error)) throw e;
+        // The first retrier whose ErrorEquals matches decides; exhausted, the error goes to Catch.
+        const index = retriers.findIndex((r) => errorMatches(r.ErrorEquals, e));
+        if (index < 0) throw e;
+        const retrier = retriers[index];
+        if (attempts[index] >= (retrier.MaxAttempts ?? 3)) throw e;
+        attempts[index]++;
+        const intervalSeconds = backoffSeconds(retrier, attempts[index]);
+        // JitterStrategy FULL: a random delay in [0, interval], from the runner's seeded PRNG.
+        const waitedSeconds = retrier.JitterStrategy === 'FULL' ? this.services.random() * intervalSeconds : intervalSeconds;
+        exec.record.transitions++;
+        this.retries.push(retryRecord({
+          state: spec.name,
+          attempt: attempts[index],
+          error: e.name,
+          intervalSeconds,
+          jitter: retrier.JitterStrategy ?? 'NONE',
+          execution: exec.index,
+        }, waitedSeconds));
+        await this.clock.sleep(waitedSeconds * 1000, exec.abort.signal);
+        if (exec.abort.signal.aborted || this.stopped) throw e;
+      }
+    }
+  }
+
+  /** One attempt of a Task: faults, the handler or integration, its timeouts and heartbeats, the callback. */
+  private async attempt(
+    machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, retryCount: number,
+    timeoutSeconds: number | undefined, heartbeatSeconds: number | undefined,
+  ): Promise<Json> {
     if (this.stopped) {
       throw new StatesError('States.Runtime', 'LocalWorkflowRunner: the run was stopped');
     }
+    const record = exec.record;
+    // TaskScheduled, TaskStarted, TaskSucceeded/Failed (+ TaskSubmitted for a callback)
+    this.countHistory(exec, spec.callback ? 4 : 3);
+    if (exec.failure) throw new TerminalStatesError(exec.failure.error, exec.failure.cause);
+    const token = this.services.newToken();
+    const params = spec.sentinels ? substituteSentinels(input, token, retryCount) : input;
+    // States.DataLimitExceeded for an effective input (after Parameters) above the payload quota.
+    checkedJson(params, spec.name);
     const call = (this.calls[spec.name] = (this.calls[spec.name] ?? 0) + 1);
     const fault = this.faults[spec.name] ?? this.faults[machine.stepNames.get(spec.name) ?? ''];
+
+    let settled = false;
+    let rejectAttempt!: (e: Error) => void;
+    let resolveAttempt!: (v: Json) => void;
+    const outcome = new Promise<Json>((resolve, reject) => {
+      resolveAttempt = resolve;
+      rejectAttempt = reject;
+    });
+    const cancels: Array<() => void> = [];
+    let releaseHold: (() => void) | undefined;
+    const finish = (): void => {
+      settled = true;
+      for (const c of cancels) c();
+      releaseHold?.();
+      this.services.tasks.delete(token);
+      this.services.finishedTokens.add(token);
+    };
+    const failWith = (e: Error): void => {
+      if (settled) return;
+      finish();
+      rejectAttempt(e);
+    };
+    const succeedWith = (v: Json): void => {
+      if (settled) return;
+      finish();
+      resolveAttempt(v);
+    };
+    // TimeoutSeconds (Step Functions' default is 99999999 s) and HeartbeatSeconds, on the virtual clock.
+    // https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
+    const start = this.clock.now();
+    const effectiveTimeout = timeoutSeconds ?? (spec.callback ? DEFAULT_TASK_TIMEOUT_SECONDS : undefined);
+    if (effectiveTimeout !== undefined) {
+      cancels.push(this.clock.at(start + effectiveTimeout * 1000, () =>
+        failWith(statesTimeoutErrorSync(`Task '${spec.name}' timed out after ${effectiveTimeout} s (TimeoutSeconds)`))));
+    }
+    let cancelHeartbeat: (() => void) | undefined;
+    const armHeartbeat = (): void => {
+      if (heartbeatSeconds === undefined || settled) return;
+      cancelHeartbeat?.();
+      cancelHeartbeat = this.clock.at(this.clock.now() + heartbeatSeconds * 1000, () =>
+        failWith(new StatesError('States.HeartbeatTimeout', `Task '${spec.name}' sent no heartbeat for ${heartbeatSeconds} s (HeartbeatSeconds)`)));
+    };
+    armHeartbeat();
+    cancels.push(() => cancelHeartbeat?.());
+    const pending: PendingTask = {
+      token,
+      stateName: spec.name,
+      executionName: record.name,
+      executionArn: record.executionArn,
+      input: params,
+      callback: spec.callback === true,
+      succeed: (output) => {
+        // A callback's output is a task result: the payload quota applies.
+        try {
+          checkedJson(output, spec.name);
+          succeedWith(output);
+        } catch (e) {
+          failWith(e as Error);
+        }
+      },
+      fail: failWith,
+      heartbeat: armHeartbeat,
+    };
+    this.services.tasks.set(token, pending);
+    if (spec.callback) {
+      // Step Functions waits for SendTaskSuccess/Failure: automatic time skipping pauses meanwhile.
+      releaseHold = this.clock.hold();
+      const onAbort = (): void => failWith(new StatesError('States.Runtime', 'LocalWorkflowRunner: the execution ended while the task waited for its token'));
+      exec.abort.signal.addEventListener('abort', onAbort, { once: true });
+      cancels.push(() => exec.abort.signal.removeEventListener('abort', onAbort));
+    }
     const context: TaskHandlerContext = {
       stateName: spec.name,
       stateMachine: machine.logicalId,
@@ -513,7 +1036,48 @@ class RunSession {
       executionArn: record.executionArn,
       call,
       resource: spec.resource,
+      taskToken: token,
+      retryCount,
+      heartbeat: armHeartbeat,
+      now: () => new Date(this.clock.now()),
     };
+    const release = this.clock.enter();
+    cancels.push(release);
+    const work = this.perform(machine, spec, params, exec, context, fault, call);
+    work.then(
+      (result) => {
+        release();
+        if (spec.callback) {
+          // The integration was called; the task now waits for its token.
+          if (!settled) this.services.callbackWaiting(pending);
+          return;
+        }
+        try {
+          checkedJson(result, spec.name);
+          succeedWith(result);
+        } catch (e) {
+          failWith(e as Error);
+        }
+      },
+      (e) => {
+        release();
+        failWith(e as Error);
+      },
+    );
+    // Settle the handler before returning even after a timeout (its side effects then persist).
+    outcome.catch(() => undefined);
+    try {
+      return await outcome;
+    } finally {
+      if (!spec.callback) await work.catch(() => undefined);
+    }
+  }
+
+  /** Faults, then the handler or built-in integration of one attempt. */
+  private async perform(
+    machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, context: TaskHandlerContext,
+    fault: StepFault | undefined, call: number,
+  ): Promise<Json> {
     try {
       if (fault?.kind === 'fail' && (fault.times === undefined || call <= fault.times)) {
         throw new StatesError(fault.error, fault.cause ?? `LocalWorkflowRunner injected fault '${fault.error}' (call ${call} of '${spec.name}')`);
@@ -521,14 +1085,14 @@ class RunSession {
       if (fault?.kind === 'timeout' && (fault.times === undefined || call <= fault.times)) {
         if (fault.runHandler) {
           try {
-            await this.dispatch(machine, spec, input, record, context);
+            await this.dispatch(machine, spec, input, exec, context);
           } catch (e) {
             if (!(e instanceof StatesError)) throw e;
           }
         }
-        throw await makeStatesTimeoutError(`LocalWorkflowRunner injected timeout (call ${call} of '${spec.name}')`);
+        throw statesTimeoutErrorSync(`LocalWorkflowRunner injected timeout (call ${call} of '${spec.name}')`);
       }
-      const result = await this.dispatch(machine, spec, input, record, context);
+      const result = await this.dispatch(machine, spec, input, exec, context);
       if (fault?.kind === 'crashAfter' && !this.stopped) {
         this.crashedAfter = spec.name;
         this.stop();
@@ -555,7 +1119,7 @@ class RunSession {
   /**
    * Handlers for the functions the library itself deploys (marked with template metadata), so that
    * users register handlers for their own steps only: the checkpoint coordinator runs its real
-   * logic against dynalite with the runner's clock.
+   * logic against dynalite with the runner's virtual clock.
    */
   private builtinHandler(functionArn: string): TaskHandler | undefined {
     const role = this.model.functionMetadata(functionArn)?.[LIBRARY_FUNCTION_ROLE_METADATA];
@@ -563,13 +1127,13 @@ class RunSession {
       const client = this.dynamo.client;
       return (event: CoordinatorEvent) => coordinate(event, {
         dynamodb: (action, params) => client.send(new (ddb as unknown as Record<string, new (p: unknown) => any>)[`${action}Command`](params)),
-        now: () => this.clock().getTime(),
+        now: () => this.clock.now(),
       });
     }
     return undefined;
   }
 
-  private async dispatch(machine: MachineModel, spec: TaskSpec, input: Json, record: MutableRecord, context: TaskHandlerContext): Promise<Json> {
+  private async dispatch(machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, context: TaskHandlerContext): Promise<Json> {
     // A state rendered under another name than its step's (e.g. a checkpoint resume copy) uses the step's handler.
     const handler = this.handlers.get(spec.name) ?? this.handlers.get(machine.stepNames.get(spec.name) ?? '');
     const task = spec.task;
@@ -577,6 +1141,7 @@ class RunSession {
       if (!handler) {
         const builtin = task.form === 'arn' ? this.builtinHandler(spec.resource) : undefined;
         if (builtin) return invokeLambdaHandler(builtin, input, context);
+        if (spec.callback) return null; // the function is invoked; the test answers with the token
         throw this.missingHandler(machine, spec, 'Lambda task');
       }
       if (task.form === 'arn') {
@@ -593,26 +1158,33 @@ class RunSession {
       case 'dynamodb':
         return callDynamoDb(this.dynamo.client, task.flavor, task.action, input, spec.name);
       case 'sfn-start': {
-        if (task.mode === 'callback') throw this.missingHandler(machine, spec, 'callback (.waitForTaskToken) task');
-        const run = await this.startChild(spec, input, record, false);
+        if (task.mode === 'callback') {
+          // The child runs; whoever holds the token (e.g. a handler of the child) answers it.
+          const child = this.startChild(spec, input, exec.record, false).catch(() => undefined);
+          this.inflight.add(child);
+          void child.then(() => this.inflight.delete(child));
+          return null;
+        }
+        const run = await this.startChild(spec, input, exec.record, false);
         if (task.mode === 'async') {
           return { ExecutionArn: run.record.executionArn, StartDate: run.startDate.getTime() };
         }
         return syncResult(run, task.mode === 'sync2');
       }
       case 'sfn-start-sync':
-        return startSyncExecutionResult(await this.startChild(spec, input, record, true));
+        return startSyncExecutionResult(await this.startChild(spec, input, exec.record, true));
       case 'metric': {
         const params = (input ?? {}) as Record<string, unknown>;
         this.metrics.push({
           state: spec.name,
           namespace: String(params.Namespace),
           metricData: (Array.isArray(params.MetricData) ? params.MetricData : []) as Record<string, unknown>[],
-          executionName: record.name,
+          executionName: exec.record.name,
         });
         return {};
       }
       default:
+        if (spec.callback) return null; // e.g. sqs:sendMessage.waitForTaskToken without a handler: the test answers
         throw this.missingHandler(machine, spec, 'task');
     }
   }
@@ -639,14 +1211,25 @@ class RunSession {
       );
     }
     const name = start.name ?? `${parent.name}-child-${++this.childCounter}`;
-    const startDate = this.clock();
+    const startDate = new Date(this.clock.now());
     const record = await this.execute(child, start.input, name, this.executions.indexOf(parent));
-    const stopDate = this.clock();
+    const stopDate = new Date(this.clock.now());
     if (this.stopped) {
       throw new StatesError('States.Runtime', 'LocalWorkflowRunner: the run was stopped');
     }
     return { record, stateMachineArn: child.arn, startDate, stopDate };
   }
+}
+
+/** `IntervalSeconds * BackoffRate^(attempt-1)`, capped by `MaxDelaySeconds`. */
+function backoffSeconds(retrier: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number }, attempt: number): number {
+  const base = (retrier.IntervalSeconds ?? 1) * Math.pow(retrier.BackoffRate ?? 2, attempt - 1);
+  return retrier.MaxDelaySeconds !== undefined ? Math.min(base, retrier.MaxDelaySeconds) : base;
+}
+
+/** A retry record; the delay actually waited (jitter applied) is a non-enumerable `waitedSeconds`. */
+function retryRecord(fields: RetryRecord, waitedSeconds: number): RetryRecord {
+  return Object.defineProperty({ ...fields }, 'waitedSeconds', { value: waitedSeconds, enumerable: false });
 }
 
 /** Error and cause of a failed execution, as Step Functions reports them. */
