@@ -743,6 +743,8 @@ class RunSession {
       cancelTimeout();
       this.aborts.delete(execution.abort);
     }
+    // The event log lags behind the interpreter: a limit it reveals may be noticed after the end.
+    await eventsDone;
     if (exec.failure && !this.stopped) {
       record.status = 'FAILED';
       record.error = exec.failure.error;
@@ -761,7 +763,6 @@ class RunSession {
       delete record.output;
     }
     exec.abort.abort();
-    await eventsDone;
     record.durationMs = performance.now() - started;
     return record;
   }
@@ -1041,8 +1042,9 @@ class RunSession {
       heartbeat: armHeartbeat,
       now: () => new Date(this.clock.now()),
     };
+    // The handler counts as running (no time skipping) until it settles, even after a timeout:
+    // its real duration is time the workflow waits for (the attempt awaits it below).
     const release = this.clock.enter();
-    cancels.push(release);
     const work = this.perform(machine, spec, params, exec, context, fault, call);
     work.then(
       (result) => {
