@@ -190,8 +190,7 @@ export async function makeStatesTimeoutError(cause: string): Promise<Error> {
   return error;
 }
 
-/** The aws-local-stepfunctions version the runner's rewrites and emulations were verified against. */
-export const VERIFIED_INTERPRETER_VERSION = '3.0.0';
+export { VERIFIED_INTERPRETER_VERSION } from './version';
 
 /** The installed aws-local-stepfunctions version (read from its package.json), or undefined. */
 export function installedInterpreterVersion(): string | undefined {
@@ -230,8 +229,7 @@ let pathsPatched = false;
 
 /**
  * aws-local-stepfunctions evaluates paths with jsonpath-plus and `wrap: false`, which returns
- * `undefined` (then `States.Runtime`) when a filter matches nothing and the bare element when it
- * matches one. For indefinite paths only, the runner makes those calls use `wrap: true` (always an
+ * `undefined` (then `States.Runtime`) when a filter matches nothing. For indefinite paths only, the runner makes those calls use `wrap: true` (always an
  * array), as Step Functions does. The interpreter reads `JSONPath` from the jsonpath-plus module
  * object on every call, so the patch is installed on that object (it only changes calls with
  * `wrap: false` and an indefinite path).
