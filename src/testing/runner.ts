@@ -17,6 +17,7 @@ import {
 import type { TaskSpec, WaitSpec } from './definition';
 import { RunnerConfigurationError, StatesError } from './errors';
 import type { StepFault } from './faults';
+import { distributedMapSpec, isDistributedMapResource, runDistributedMap } from './integrations/distributed-map';
 import { callDynamoDb, createTables, LocalDynamo, startDynalite, sweepExpired } from './integrations/dynamodb';
 import { asJson, invokeIntegrationResult, invokeLambdaHandler, invokeServiceHandler } from './integrations/lambda';
 import { ChildRun, readChildStart, startSyncExecutionResult, syncResult } from './integrations/sfn';
@@ -31,6 +32,7 @@ import {
   TerminalStatesError,
 } from './interpreter';
 import { MachineModel, TableModel, WorkflowModel } from './model';
+import { LocalS3, templateBuckets } from './s3-server';
 import type { CfnTemplate } from './template-resolver';
 import { serveWorkflow } from './server';
 import type { LocalSfnServer, ServeOptions } from './server';
@@ -234,6 +236,8 @@ interface RunnerServices {
   newToken(): string;
   callbackWaiting(pending: PendingTask): void;
   localState(machine: MachineModel): Record<string, unknown>;
+  /** The local S3 server (Distributed Map readers and writers). */
+  readonly s3: LocalS3;
 }
 
 /**
@@ -309,6 +313,8 @@ export class LocalWorkflowRunner {
   readonly stateMachineLogicalId: string;
   /** Fake ARN of the state machine this runner runs. */
   readonly stateMachineArn: string;
+  /** The local S3 server (s3rver, started on first use) with the template's buckets: seed item files, read written results. */
+  readonly s3: LocalS3;
 
   private readonly handlers = new Map<string, TaskHandler>();
   private readonly recordedMetrics: MetricRecord[] = [];
@@ -329,6 +335,7 @@ export class LocalWorkflowRunner {
     this.dynamodbEndpoint = dynamo.endpoint;
     this.stateMachineLogicalId = machine.logicalId;
     this.stateMachineArn = machine.arn;
+    this.s3 = new LocalS3(() => templateBuckets(model.resolver));
     const base = options.clock;
     this.clock = new VirtualClock(base ? () => base().getTime() : Date.now);
     for (const [name, handler] of Object.entries(options.handlers ?? {})) {
@@ -344,6 +351,7 @@ export class LocalWorkflowRunner {
       finishedTokens: new Set(),
       newToken: () => `LocalTaskToken-${(options.seed ?? DEFAULT_SEED).toString(16)}-${String(++tokenCounter).padStart(8, '0')}`,
       callbackWaiting: (pending) => this.notifyCallback(pending),
+      s3: this.s3,
       localState: (m) => {
         let states = localStates.get(m);
         if (!states) {
@@ -509,6 +517,7 @@ export class LocalWorkflowRunner {
   async close(): Promise<void> {
     this.closed = true;
     this.clock.dispose();
+    await this.s3.close();
     await this.dynamo.close();
   }
 
@@ -1187,6 +1196,12 @@ class RunSession {
       }
       default:
         if (spec.callback) return null; // e.g. sqs:sendMessage.waitForTaskToken without a handler: the test answers
+        if (isDistributedMapResource(spec.resource)) {
+          return runDistributedMap(distributedMapSpec(spec.resource), input, {
+            s3: this.services.s3, parent: machine, now: () => new Date(this.clock.now()), stopped: () => this.stopped,
+            execute: (child, childInput, name) => this.execute(child, childInput, name, this.executions.indexOf(exec.record)),
+          });
+        }
         throw this.missingHandler(machine, spec, 'task');
     }
   }
