@@ -297,7 +297,9 @@ export class WorkflowClient {
     if (attempt === 0) return this.startAttempt(key, input, 1);
     const latest = await this.describe(this.executionArn(key, attempt));
     if (latest && (latest.status === 'RUNNING' || latest.status === 'SUCCEEDED')) {
-      return { key, executionName: latest.name, executionArn: latest.executionArn, startDate: latest.startDate!, attempt, existingStatus: latest.status };
+      return {
+        key, executionName: latest.name, executionArn: latest.executionArn, startDate: latest.startDate!, attempt, existingStatus: latest.status,
+      };
     }
     return this.startAttempt(key, input, attempt + 1);
   }
@@ -370,7 +372,10 @@ export class WorkflowClient {
     for (;;) {
       const d = (await this.describe(arn))!;
       if (d.status !== 'RUNNING' && d.status !== 'PENDING_REDRIVE') {
-        return { executionArn: arn, status: d.status, output: parseJson(d.output), error: d.error, cause: d.cause, startDate: d.startDate, stopDate: d.stopDate };
+        return {
+          executionArn: arn, status: d.status, output: parseJson(d.output), error: d.error, cause: d.cause,
+          startDate: d.startDate, stopDate: d.stopDate,
+        };
       }
       const left = deadline - Date.now();
       if (left <= 0) {

@@ -2,8 +2,8 @@ import { Arn, ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { workflowError } from './errors';
-import { IWorkflow } from './workflow';
 import { WorkflowType } from './types';
+import { IWorkflow } from './workflow';
 import { CheckpointTable } from '../defaults/checkpoint-table';
 
 /**

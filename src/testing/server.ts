@@ -242,8 +242,8 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
   const launch = (execution: MutableExecution, input: unknown): void => {
     const abort = new AbortController();
     execution.abort = abort;
-    const options = { executionName: execution.name, signal: abort.signal } as RunOptions;
-    execution.done = target.run(input, options).then(
+    const runOptions: RunOptions = { executionName: execution.name, signal: abort.signal };
+    execution.done = target.run(input, runOptions).then(
       (result) => finish(execution, result),
       (e: Error) => finish(execution, undefined, e),
     );
@@ -479,10 +479,10 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
         reply(error.status, { __type: `com.amazonaws.sfn#${error.type}`, message: error.message }, error.type);
       };
       try {
-        const target = String(req.headers['x-amz-target'] ?? '');
-        const operation = target.startsWith('AWSStepFunctions.') ? operations[target.slice('AWSStepFunctions.'.length)] : undefined;
+        const amzTarget = String(req.headers['x-amz-target'] ?? '');
+        const operation = amzTarget.startsWith('AWSStepFunctions.') ? operations[amzTarget.slice('AWSStepFunctions.'.length)] : undefined;
         if (req.method !== 'POST' || !operation) {
-          throw new SfnApiError('UnknownOperationException', `LocalWorkflowRunner endpoint: unsupported operation '${target}'. Supported: ${Object.keys(operations).join(', ')}`);
+          throw new SfnApiError('UnknownOperationException', `LocalWorkflowRunner endpoint: unsupported operation '${amzTarget}'. Supported: ${Object.keys(operations).join(', ')}`);
         }
         const text = Buffer.concat(chunks).toString('utf8');
         let body: Json;

@@ -46,9 +46,9 @@ describe('the client entry point loads no SDK until used', () => {
       "const { WorkflowClient, executionNameForKey } = require('./src/client');",
       "new WorkflowClient({ stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:M' });",
       'executionNameForKey("k");',
-      "const loaded = Object.keys(require.cache).filter((k) => /node_modules[\\\\/]@aws-sdk[\\\\/]/.test(k));",
+      'const loaded = Object.keys(require.cache).filter((k) => /node_modules[\\\\/]@aws-sdk[\\\\/]/.test(k));',
       "require('@aws-sdk/client-sfn');",
-      "const after = Object.keys(require.cache).some((k) => /@aws-sdk[\\\\/]client-sfn/.test(k));",
+      'const after = Object.keys(require.cache).some((k) => /@aws-sdk[\\\\/]client-sfn/.test(k));',
       'process.stdout.write(JSON.stringify({ loaded, after }));',
     ].join('\n');
     const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {

@@ -125,7 +125,7 @@ describe('WorkflowClient.start: idempotent by business key', () => {
     await expect(quickOrders.start('q-1', { orderId: 'q-1' })).rejects.toThrow(/Express workflows do not enforce/);
     const outcome = await quickOrders.startSync('q-1', { orderId: 'q-1' });
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(outcome.executionArn).toContain(`:express:`);
+    expect(outcome.executionArn).toContain(':express:');
     expect(outcome.executionArn).toContain(executionNameForKey('q-1'));
     const failed = await quickOrders.startSync('q-2', { orderId: 'q-2', failAt: 'Ship' });
     expect(failed).toMatchObject({ status: 'FAILED', error: 'Ship.Failed' });
@@ -168,7 +168,9 @@ describe('WorkflowClient: stop, result timeout, listStuck, retry, redrive', () =
     await orders.start('order-6', { orderId: 'order-6', holdAt: 'Charge' });
     await expect(orders.result('order-6', { waitFor: 50, pollInterval: 10 })).rejects.toThrow(/still RUNNING after 50 ms/);
     // RUNNING longer than the threshold, as seen from a clock one hour ahead
-    const later = new WorkflowClient({ stateMachineArn: sagaRunner.stateMachineArn, endpoint: sagaServer.endpoint, region, credentials, clock: () => new Date(Date.now() + 3_600_000) });
+    const later = new WorkflowClient({
+      stateMachineArn: sagaRunner.stateMachineArn, endpoint: sagaServer.endpoint, region, credentials, clock: () => new Date(Date.now() + 3_600_000),
+    });
     const stuck = await later.listStuck({ runningLongerThan: 30 * 60_000 });
     later.destroy();
     expect(stuck).toEqual([expect.objectContaining({ reason: 'RUNNING_TOO_LONG', executionName: executionNameForKey('order-6') })]);

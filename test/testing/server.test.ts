@@ -122,7 +122,9 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
     // WHEN
     const history = await sfnClient.send(new GetExecutionHistoryCommand({ executionArn }));
     const reversed = await sfnClient.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 2 }));
-    const rest = await sfnClient.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 2, nextToken: reversed.nextToken }));
+    const rest = await sfnClient.send(new GetExecutionHistoryCommand({
+      executionArn, reverseOrder: true, maxResults: 2, nextToken: reversed.nextToken,
+    }));
 
     // THEN
     expect(history.events!.map((e) => [e.id, e.type, e.stateEnteredEventDetails?.name])).toEqual([
@@ -194,7 +196,9 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
     const first = await sfnClient.send(new ListExecutionsCommand({ stateMachineArn: standard.stateMachineArn, maxResults: 2 }));
     expect(first.executions).toHaveLength(2);
     expect(first.nextToken).toBeDefined();
-    const second = await sfnClient.send(new ListExecutionsCommand({ stateMachineArn: standard.stateMachineArn, maxResults: 2, nextToken: first.nextToken }));
+    const second = await sfnClient.send(new ListExecutionsCommand({
+      stateMachineArn: standard.stateMachineArn, maxResults: 2, nextToken: first.nextToken,
+    }));
     expect(second.executions!.map((e) => e.name)).toEqual(names.slice(2, 4));
   });
 
