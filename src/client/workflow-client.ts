@@ -372,10 +372,7 @@ export class WorkflowClient {
     for (;;) {
       const d = (await this.describe(arn))!;
       if (d.status !== 'RUNNING' && d.status !== 'PENDING_REDRIVE') {
-        return {
-          executionArn: arn, status: d.status, output: parseJson(d.output), error: d.error, cause: d.cause,
-          startDate: d.startDate, stopDate: d.stopDate,
-        };
+        return outcomeOf(d);
       }
       const left = deadline - Date.now();
       if (left <= 0) {
@@ -599,6 +596,11 @@ export class WorkflowClient {
     }
     return this.checkpointClient;
   }
+}
+
+function outcomeOf(d: Described): ExecutionOutcome {
+  const { executionArn, status, error, cause, startDate, stopDate } = d;
+  return { executionArn, status, output: parseJson(d.output), error, cause, startDate, stopDate };
 }
 
 function parseJson(text: string | undefined): unknown {
