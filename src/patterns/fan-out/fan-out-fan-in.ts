@@ -1,4 +1,4 @@
-import { Annotations, Aws, Size, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Size, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -128,6 +128,20 @@ export interface FanOutFanInProps extends WorkflowProps {
    */
   readonly resultBucket?: s3.IBucket;
   /**
+   * Write the Distributed Map's results to S3 in a bucket this construct creates (exposed as
+   * `resultBucket`): encrypted with the workflow's `encryptionKey` (SSE-KMS) when it is set, else
+   * SSE-S3; TLS-only; public access blocked; objects expire after `resultRetention`. Grant your
+   * aggregate step read access with `fanOut.resultBucket.grantRead(fn.role)`. Mutually exclusive with
+   * `resultBucket`.
+   * @default false
+   */
+  readonly writeResults?: boolean;
+  /**
+   * How long the results written with `writeResults` are kept (a lifecycle expiration rule).
+   * @default Duration.days(30)
+   */
+  readonly resultRetention?: Duration;
+  /**
    * Key prefix of the results in `resultBucket`.
    * @default 'fan-out-results'
    */
@@ -145,6 +159,8 @@ const TOLERANCE_ERROR = 'FanOut.ToleranceExceeded';
 const MAP_RUN_LABEL = 'FanOut';
 /** Default key prefix of written results. */
 const DEFAULT_RESULT_PREFIX = 'fan-out-results';
+/** Default expiry of the results written with `writeResults`, in days. */
+const DEFAULT_RESULT_RETENTION_DAYS = 30;
 
 /** Why AUTO would pick DISTRIBUTED, and what to change to stay inline. */
 interface DistributedReason {
@@ -178,6 +194,11 @@ export class FanOutFanIn extends Workflow {
   public readonly estimatedHistoryEvents?: number;
   /** Type of the child executions (Distributed mode only). */
   public readonly childWorkflowType?: WorkflowType;
+  /**
+   * The bucket the Distributed Map writes its results to: `props.resultBucket`, or the bucket
+   * created for `writeResults`; undefined when the results are returned in the state.
+   */
+  public readonly resultBucket?: s3.IBucket;
 
   public constructor(scope: Construct, id: string, props: FanOutFanInProps) {
     super(scope, id, props);
@@ -237,17 +258,42 @@ export class FanOutFanIn extends Workflow {
     this.checkCallbacks(props);
 
     this.modeReason = reason;
+    if (mode === FanOutMode.DISTRIBUTED) {
+      this.resultBucket = props.resultBucket ?? (props.writeResults ? this.createResultBucket(props) : undefined);
+    }
     Annotations.of(this).addInfoV2('cdk-stateful-workflows:fanOutMode', `FanOutFanIn runs ${mode}. ${reason}.`);
 
     const definition = mode === FanOutMode.INLINE
       ? this.buildInline(props, name, itemsPath!)
       : this.buildDistributed(props, name, itemsPath);
     const stateMachine = this.createStateMachine(definition);
-    if (mode === FanOutMode.DISTRIBUTED && props.resultBucket) {
-      for (const statement of resultWriterStatements(props.resultBucket, props.resultPrefix ?? DEFAULT_RESULT_PREFIX)) {
+    if (mode === FanOutMode.DISTRIBUTED && this.resultBucket) {
+      for (const statement of resultWriterStatements(this.resultBucket, props.resultPrefix ?? DEFAULT_RESULT_PREFIX)) {
         stateMachine.addToRolePolicy(statement);
       }
     }
+  }
+
+  /**
+   * The bucket of `writeResults`: SSE-KMS with the workflow's key when it has one (Step Functions
+   * writes Map Run results with the state machine role, which then needs kms:GenerateDataKey:
+   * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html, IAM policies
+   * for ResultWriter), TLS-only, public access blocked, and a lifecycle expiry.
+   */
+  private createResultBucket(props: FanOutFanInProps): s3.Bucket {
+    const key = this.encryptionKey;
+    return new s3.Bucket(this, 'Results', {
+      encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: key,
+      bucketKeyEnabled: key ? true : undefined,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{
+        id: 'ExpireFanOutResults',
+        expiration: props.resultRetention ?? Duration.days(DEFAULT_RESULT_RETENTION_DAYS),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      }],
+    });
   }
 
   // ---------------------------------------------------------------- validation
@@ -288,8 +334,18 @@ export class FanOutFanIn extends Workflow {
     if (problems.length > 0) {
       throw workflowError(this, problems.join(' '));
     }
-    if (props.resultPrefix !== undefined && !props.resultBucket) {
-      throw workflowError(this, `resultPrefix '${props.resultPrefix}' is set without resultBucket. Set resultBucket too, or drop resultPrefix.`);
+    if (props.resultPrefix !== undefined && !props.resultBucket && !props.writeResults) {
+      throw workflowError(this, `resultPrefix '${props.resultPrefix}' is set without resultBucket. Set resultBucket (or writeResults: true) too, or drop resultPrefix.`);
+    }
+    if (props.writeResults && props.resultBucket) {
+      throw workflowError(this, 'both writeResults and resultBucket are set. Keep resultBucket to write to your bucket, or writeResults: true to let the construct create one.');
+    }
+    if (props.resultRetention !== undefined && !props.writeResults) {
+      throw workflowError(this, `resultRetention ${props.resultRetention.toHumanString()} is set without writeResults. It sets the expiry of the bucket writeResults creates; set writeResults: true, or configure your own resultBucket's lifecycle.`);
+    }
+    if (props.resultRetention !== undefined && !Token.isUnresolved(props.resultRetention.toDays({ integral: false }))
+      && (props.resultRetention.toDays({ integral: false }) < 1 || !Number.isInteger(props.resultRetention.toDays({ integral: false })))) {
+      throw workflowError(this, `resultRetention is ${props.resultRetention.toHumanString()}; S3 lifecycle expiry counts whole days (at least 1). Use e.g. Duration.days(7).`);
     }
     if (props.resultPrefix !== undefined && !Token.isUnresolved(props.resultPrefix)
       && (props.resultPrefix.trim() === '' || props.resultPrefix.startsWith('/') || props.resultPrefix.includes('*'))) {
@@ -316,6 +372,9 @@ export class FanOutFanIn extends Workflow {
     }
     if (props.resultBucket) {
       reasons.push({ text: 'resultBucket is set, and only a Distributed Map writes its results to S3', inlineFix: 'drop resultBucket' });
+    }
+    if (props.writeResults) {
+      reasons.push({ text: 'writeResults is set, and only a Distributed Map writes its results to S3', inlineFix: 'drop writeResults' });
     }
     const items = this.knownExpectedItems(props);
     if (items !== undefined && this.workflowType === WorkflowType.STANDARD) {
@@ -372,7 +431,7 @@ export class FanOutFanIn extends Workflow {
     const bytes = this.estimatedResultBytes(props, true);
     const payloadBudget = LIMITS.payloadBytes * LIMITS.payloadBudgetShare;
     if (bytes !== undefined && bytes > payloadBudget) {
-      throw workflowError(this, `expectedItems ${props.expectedItems} results of about ${formatBytes(bytes / props.expectedItems!)} each make about ${formatBytes(bytes)}, over the ${formatBytes(payloadBudget)} of the 256 KiB state payload limit left for results. Set resultBucket (a Distributed Map writes the results to S3), or return smaller results (set expectedResultSize to their real size).`);
+      throw workflowError(this, `expectedItems ${props.expectedItems} results of about ${formatBytes(bytes / props.expectedItems!)} each make about ${formatBytes(bytes)}, over the ${formatBytes(payloadBudget)} of the 256 KiB state payload limit left for results. Set writeResults: true or resultBucket (a Distributed Map writes the results to S3), or return smaller results (set expectedResultSize to their real size).`);
     }
     const items = this.knownExpectedItems(props);
     if (items === undefined || this.workflowType !== WorkflowType.STANDARD) {
@@ -392,14 +451,14 @@ export class FanOutFanIn extends Workflow {
 
   /** Where the results of a Distributed Map go, and whether that is safe. */
   private checkDistributedResults(props: FanOutFanInProps, itemsPath: string | undefined): void {
-    if (props.resultBucket) return;
+    if (props.resultBucket || props.writeResults) return;
     const bytes = this.estimatedResultBytes(props, false);
     const payloadBudget = LIMITS.payloadBytes * LIMITS.payloadBudgetShare;
     if (bytes !== undefined && bytes > payloadBudget) {
-      throw workflowError(this, `the Distributed Map would return about ${formatBytes(bytes)} of results in the state (expectedItems ${props.expectedItems}${props.batchSize ? ` in batches of ${props.batchSize}` : ''}, about ${formatBytes(props.expectedResultSize?.toBytes() ?? LIMITS.defaultResultBytes)} per result), over the ${formatBytes(payloadBudget)} left for results under the 256 KiB payload limit. Set resultBucket to write the results to S3.`);
+      throw workflowError(this, `the Distributed Map would return about ${formatBytes(bytes)} of results in the state (expectedItems ${props.expectedItems}${props.batchSize ? ` in batches of ${props.batchSize}` : ''}, about ${formatBytes(props.expectedResultSize?.toBytes() ?? LIMITS.defaultResultBytes)} per result), over the ${formatBytes(payloadBudget)} left for results under the 256 KiB payload limit. Set writeResults: true (or resultBucket) to write the results to S3.`);
     }
     if (bytes === undefined && props.itemSource) {
-      throw workflowError(this, `the items come from ${props.itemSource.description}, so their number is unbounded, and without resultBucket all results would be returned in the state (256 KiB at most). Set resultBucket to write the results to S3, or set expectedItems (and expectedResultSize) so that the results are known to fit.`);
+      throw workflowError(this, `the items come from ${props.itemSource.description}, so their number is unbounded, and without resultBucket all results would be returned in the state (256 KiB at most). Set writeResults: true (or resultBucket) to write the results to S3, or set expectedItems (and expectedResultSize) so that the results are known to fit.`);
     }
     if (bytes === undefined && itemsPath !== undefined) {
       Annotations.of(this).addInfoV2('cdk-stateful-workflows:fanOutResultsInState',
@@ -564,10 +623,10 @@ export class FanOutFanIn extends Workflow {
     if (props.toleratedFailurePercentage === undefined && props.toleratedFailureCount === undefined) {
       extra.ToleratedFailurePercentage = 0;
     }
-    if (props.resultBucket) {
+    if (this.resultBucket) {
       extra.ResultWriter = {
         Resource: `arn:${Aws.PARTITION}:states:::s3:putObject`,
-        Parameters: { Bucket: props.resultBucket.bucketName, Prefix: props.resultPrefix ?? DEFAULT_RESULT_PREFIX },
+        Parameters: { Bucket: this.resultBucket.bucketName, Prefix: props.resultPrefix ?? DEFAULT_RESULT_PREFIX },
       };
     }
     const map = new FanOutDistributedMap(this, name, {
@@ -578,7 +637,7 @@ export class FanOutFanIn extends Workflow {
       maxConcurrency: props.maxConcurrency ?? LIMITS.distributedDefaultConcurrency,
       mapExecutionType: this.childWorkflowType === WorkflowType.STANDARD ? sfn.StateMachineType.STANDARD : sfn.StateMachineType.EXPRESS,
       label: MAP_RUN_LABEL,
-      resultSelector: props.resultBucket
+      resultSelector: this.resultBucket
         ? { 'mapRunArn.$': '$.MapRunArn', 'resultWriterDetails.$': '$.ResultWriterDetails' }
         : { 'results.$': '$', 'total.$': 'States.ArrayLength($)' },
       resultPath: '$.fanOut',

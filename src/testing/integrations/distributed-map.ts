@@ -53,6 +53,7 @@ export interface DistributedMapSpec {
   readonly batcher?: Record<string, unknown>;
   readonly maxConcurrency?: number;
   readonly label?: string;
+  readonly itemsPath?: string;
   readonly writer?: { readonly resource?: string; readonly config?: Record<string, unknown> };
   readonly toleratedFailurePercentage?: number;
   readonly toleratedFailureCount?: number;
@@ -186,6 +187,7 @@ function specOf(name: string, state: AslState, machine: string): DistributedMapS
     batcher: s.ItemBatcher as Record<string, unknown> | undefined,
     maxConcurrency: typeof s.MaxConcurrency === 'number' ? s.MaxConcurrency : undefined,
     label: typeof s.Label === 'string' ? s.Label : undefined,
+    itemsPath: typeof s.ItemsPath === 'string' ? s.ItemsPath : undefined,
     writer: writer ? { resource: writer.Resource as string | undefined, config: writer.WriterConfig as Record<string, unknown> | undefined } : undefined,
     toleratedFailurePercentage: typeof s.ToleratedFailurePercentage === 'number' ? s.ToleratedFailurePercentage : undefined,
     toleratedFailureCount: typeof s.ToleratedFailureCount === 'number' ? s.ToleratedFailureCount : undefined,
@@ -202,8 +204,17 @@ function normalizeArn(resource: string): string {
 /** The Task state standing in for a Distributed Map state. */
 function taskOf(state: AslState, spec: DistributedMapSpec): AslState {
   const s = state as Record<string, any>;
-  const parameters: Record<string, unknown> = { 'input.$': '$', 'context.$': '$$' };
-  if (!spec.reader) parameters['items.$'] = typeof s.ItemsPath === 'string' ? s.ItemsPath : '$';
+  // The effective input once (the items are read from it by the runner: a copy would double the
+  // task input the runner checks against the 256 KiB limit), and the context fields an ItemSelector
+  // may read besides $$.Map.Item.
+  const parameters: Record<string, unknown> = {
+    'input.$': '$',
+    'context': {
+      'Execution': { 'Id.$': '$$.Execution.Id', 'Name.$': '$$.Execution.Name', 'StartTime.$': '$$.Execution.StartTime' },
+      'StateMachine.$': '$$.StateMachine',
+    },
+  };
+  if (JSON.stringify(spec.itemSelector ?? {}).includes('$$.Execution.Input')) parameters['executionInput.$'] = '$$.Execution.Input';
   if (s.ItemReader?.Parameters) parameters.reader = s.ItemReader.Parameters;
   const readerConfig = (s.ItemReader?.ReaderConfig ?? {}) as Record<string, unknown>;
   if (typeof readerConfig.MaxItemsPath === 'string') parameters['maxItems.$'] = readerConfig.MaxItemsPath;
@@ -247,7 +258,7 @@ export interface DistributedMapHost {
 interface Params {
   readonly input: Json;
   readonly context: Record<string, any>;
-  readonly items?: Json;
+  readonly executionInput?: Json;
   readonly reader?: Record<string, any>;
   readonly maxItems?: number;
   readonly batchInput?: Json;
@@ -284,7 +295,7 @@ export async function runDistributedMap(spec: DistributedMapSpec, parameters: Js
   const mapRunArn = `${machineArn.replace(':stateMachine:', ':mapRun:')}:${uuid}`;
 
   // 1. the items: from the input (ItemsPath) or S3 (ItemReader), at most MaxItems
-  let items = spec.reader ? await readItems(spec, p, host.s3) : p.items;
+  let items = spec.reader ? await readItems(spec, p, host.s3) : await evaluate(spec, { 'items.$': spec.itemsPath ?? '$' }, p.input, {}, 'ItemsPath').then((r) => (r as { items: Json }).items);
   if (!Array.isArray(items)) {
     throw new StatesError('States.Runtime', `An error occurred while executing the state '${spec.stateName}'. The ItemsPath field did not resolve to a JSON array: ${JSON.stringify(items)}`);
   }
@@ -370,26 +381,47 @@ function checkTolerance(spec: DistributedMapSpec, pct: number | undefined, count
   }
 }
 
-/** Per-item ItemSelector evaluation, by the interpreter itself (a one-Pass-state machine per spec). */
+/**
+ * Evaluates a payload template against `input` and `context` with the interpreter itself (a
+ * one-Pass-state machine, built once per template), so that paths, intrinsics and context
+ * references behave exactly as in the rest of the run.
+ */
+async function evaluate(spec: DistributedMapSpec, template: Record<string, unknown>, input: Json, context: Record<string, unknown>, what: string): Promise<Json> {
+  const definition = JSON.stringify({ StartAt: what, States: { [what]: { Type: 'Pass', Parameters: template, End: true } } });
+  const machine = buildInterpreterMachine(definition, `${spec.machine}/${spec.stateName} ${what}`);
+  try {
+    return await machine.run(input, { context }).result;
+  } catch (e) {
+    const inner = (e as { cause?: unknown }).cause ?? e;
+    const err = inner instanceof Error ? inner : new Error(String(inner));
+    throw new StatesError(err.name.startsWith('States.') ? err.name : 'States.Runtime', `${what} of state '${spec.stateName}': ${err.message}`);
+  }
+}
+
+/** Per-item ItemSelector evaluation, with $$.Map.Item.Index / Value ("ItemSelector (Map)"). */
 async function selectItems(spec: DistributedMapSpec, items: Json[], p: Params): Promise<Json[]> {
-  const definition = JSON.stringify({ StartAt: 'ItemSelector', States: { ItemSelector: { Type: 'Pass', Parameters: spec.itemSelector, End: true } } });
-  const machine = buildInterpreterMachine(definition, `${spec.machine}/${spec.stateName} ItemSelector`);
   const out: Json[] = new Array(items.length);
   const CHUNK = 500;
+  const execution = { ...p.context.Execution, ...(p.executionInput !== undefined ? { Input: p.executionInput } : {}) };
+  // The interpreter copies its input on every run: hand it the state input only when the selector
+  // reads it (a path or intrinsic argument starting with '$' but not '$$'), else O(items^2) copying.
+  const input = readsStateInput(spec.itemSelector!) ? p.input : {};
   for (let start = 0; start < items.length; start += CHUNK) {
     await Promise.all(items.slice(start, start + CHUNK).map(async (value, offset) => {
       const index = start + offset;
-      const context = { ...p.context, Map: { Item: { Index: index, Value: value } } };
-      try {
-        out[index] = await machine.run(p.input, { context }).result;
-      } catch (e) {
-        const inner = (e as { cause?: unknown }).cause ?? e;
-        const err = inner instanceof Error ? inner : new Error(String(inner));
-        throw new StatesError(err.name.startsWith('States.') ? err.name : 'States.Runtime', `ItemSelector of state '${spec.stateName}' (item ${index}): ${err.message}`);
-      }
+      const context = { ...p.context, Execution: execution, Map: { Item: { Index: index, Value: value } } };
+      out[index] = await evaluate(spec, spec.itemSelector!, input, context, 'ItemSelector');
     }));
   }
   return out;
+}
+
+/** Whether a payload template has a path (or intrinsic argument) into the state input, not only `$$` context paths. */
+function readsStateInput(template: unknown): boolean {
+  if (Array.isArray(template)) return template.some(readsStateInput);
+  if (!template || typeof template !== 'object') return false;
+  return Object.entries(template as Record<string, unknown>).some(([key, value]) =>
+    key.endsWith('.$') && typeof value === 'string' ? /\$(?!\$)/.test(value.replace(/\$\$/g, '')) : readsStateInput(value));
 }
 
 function batch(spec: DistributedMapSpec, items: Json[], p: Params): Child[] {
