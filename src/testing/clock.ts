@@ -17,6 +17,13 @@ interface Timer {
   cancelled: boolean;
 }
 
+/** What {@link VirtualClock.sleep} needs of an abort signal (an AbortSignal fits). */
+export interface StopSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** Parses a duration: milliseconds, or a string such as `'500ms'`, `'90s'`, `'15m'`, `'2h'`, `'1d'`. */
 export function parseDuration(duration: number | string): number {
   if (typeof duration === 'number') {
@@ -39,6 +46,8 @@ export class VirtualClock {
   private pumpScheduled = false;
   private realTimer?: NodeJS.Timeout;
   private realTimerDue = Infinity;
+  /** Deadlines that only matter when time is skipped or advanced past them (execution timeouts). */
+  private readonly deadlines = new Set<{ due: number; fire: () => void }>();
 
   constructor(private readonly base: () => number) {}
 
@@ -59,18 +68,30 @@ export class VirtualClock {
     let i = this.timers.length;
     while (i > 0 && this.timers[i - 1].due > due) i--;
     this.timers.splice(i, 0, timer);
-    this.schedulePump();
+    if (this.active === 0 && this.holds === 0) this.schedulePump();
+    else if (due < this.realTimerDue) this.armRealTimer();
     return () => {
       if (timer.cancelled) return;
       timer.cancelled = true;
       const idx = this.timers.indexOf(timer);
       if (idx >= 0) this.timers.splice(idx, 1);
-      this.schedulePump();
+    };
+  }
+
+  /**
+   * A deadline (e.g. an execution timeout): fires when skipping or {@link advance} passes `due`, or
+   * with any other timer activity after the base clock passed it. Cheaper than {@link at}.
+   */
+  deadline(due: number, fire: () => void): () => void {
+    const entry = { due, fire };
+    this.deadlines.add(entry);
+    return () => {
+      this.deadlines.delete(entry);
     };
   }
 
   /** Resolves after `ms` of virtual time (or when `signal` aborts). */
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  sleep(ms: number, signal?: StopSignal): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const onAbort = (): void => {
@@ -93,7 +114,7 @@ export class VirtualClock {
       if (released) return;
       released = true;
       this.active--;
-      if (this.active === 0) this.schedulePump();
+      if (this.active === 0 && this.holds === 0 && this.timers.length > 0) this.schedulePump();
     };
   }
 
@@ -105,7 +126,7 @@ export class VirtualClock {
       if (released) return;
       released = true;
       this.holds--;
-      if (this.holds === 0) this.schedulePump();
+      if (this.holds === 0 && this.active === 0 && this.timers.length > 0) this.schedulePump();
     };
   }
 
@@ -118,11 +139,27 @@ export class VirtualClock {
 
   private fireDue(): void {
     const now = this.now();
+    this.fireDeadlines(now);
     while (this.timers.length > 0 && this.timers[0].due <= now) {
       const timer = this.timers.shift()!;
       timer.cancelled = true;
       timer.fire();
     }
+  }
+
+  private fireDeadlines(now: number): void {
+    if (this.deadlines.size === 0) return;
+    for (const d of [...this.deadlines].sort((a, b) => a.due - b.due)) {
+      if (d.due > now) break;
+      this.deadlines.delete(d);
+      d.fire();
+    }
+  }
+
+  private earliestDeadline(): number {
+    let min = Infinity;
+    for (const d of this.deadlines) if (d.due < min) min = d.due;
+    return min;
   }
 
   private schedulePump(): void {
@@ -137,8 +174,8 @@ export class VirtualClock {
   private pump(): void {
     this.fireDue();
     if (this.active === 0 && this.holds === 0 && this.timers.length > 0) {
-      // Nothing runs and nothing waits for the outside: skip to the next timer.
-      const next = this.timers[0].due;
+      // Nothing runs and nothing waits for the outside: skip to the next timer (or an earlier deadline).
+      const next = Math.min(this.timers[0].due, this.earliestDeadline());
       const now = this.now();
       if (next > now) this.offset += next - now;
       this.fireDue();
@@ -147,20 +184,23 @@ export class VirtualClock {
     this.armRealTimer();
   }
 
-  /** Keeps a real timer for the earliest virtual timer, for time that passes while handlers run. */
+  /**
+   * Keeps a real (unref'd) timer for the earliest virtual timer, for time that passes while
+   * handlers run. A real timer that became too early (its virtual timer was cancelled) is left to
+   * fire harmlessly: re-arming on every task would cost more than the spurious wake-up.
+   */
   private armRealTimer(): void {
     const next = this.timers.length > 0 ? this.timers[0].due : Infinity;
-    if (next === this.realTimerDue) return;
+    if (next >= this.realTimerDue) return;
     if (this.realTimer) clearTimeout(this.realTimer);
-    this.realTimer = undefined;
     this.realTimerDue = next;
-    if (next === Infinity) return;
     const delay = Math.min(Math.max(0, next - this.now()), 2_147_483_647);
     this.realTimer = setTimeout(() => {
       this.realTimer = undefined;
       this.realTimerDue = Infinity;
       this.pump();
     }, Math.max(delay, 1));
+    this.realTimer.unref();
   }
 
   /** Cancels the real timer (the runner is closed). */
@@ -169,6 +209,7 @@ export class VirtualClock {
     this.realTimer = undefined;
     this.realTimerDue = Infinity;
     this.timers = [];
+    this.deadlines.clear();
   }
 }
 

@@ -200,6 +200,86 @@ function checkedJson(value: unknown, what: string): string {
   return text;
 }
 
+/**
+ * True when the JSON text of `value` might be longer than `budget` bytes: a conservative bound
+ * (6 bytes per string character, as an escaped control character takes) computed without building
+ * the text, so that small states (nearly all of them) are not serialized just to be measured.
+ */
+function mightExceed(value: unknown, budget: number): boolean {
+  let remaining = budget;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') remaining -= 6 * v.length + 2;
+    else if (v !== null && typeof v === 'object') {
+      if (Array.isArray(v)) {
+        remaining -= 2 + v.length;
+        for (let i = 0; i < v.length; i++) stack.push(v[i]);
+      } else {
+        remaining -= 2;
+        for (const k in v) {
+          remaining -= 6 * k.length + 4;
+          stack.push((v as Record<string, unknown>)[k]);
+        }
+      }
+    } else remaining -= 24;
+    if (remaining < 0) return true;
+  }
+  return false;
+}
+
+/** Thrown inside {@link cloneJson} when a value needs JSON's own conversions (toJSON, undefined, NaN...). */
+const NOT_PLAIN = Symbol('not plain JSON');
+
+function clonePlain(v: unknown, budget: { left: number }): unknown {
+  if (typeof v === 'string') {
+    budget.left -= 6 * v.length + 2;
+    return v;
+  }
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw NOT_PLAIN;
+    budget.left -= 24;
+    return v;
+  }
+  if (v === null || typeof v === 'boolean') {
+    budget.left -= 5;
+    return v;
+  }
+  if (Array.isArray(v)) {
+    budget.left -= 2 + v.length;
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = clonePlain(v[i], budget);
+    return out;
+  }
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    budget.left -= 2;
+    const out: Record<string, unknown> = {};
+    for (const k in v) {
+      if (k === '__proto__') throw NOT_PLAIN;
+      budget.left -= 6 * k.length + 4;
+      out[k] = clonePlain((v as Record<string, unknown>)[k], budget);
+    }
+    return out;
+  }
+  throw NOT_PLAIN;
+}
+
+/**
+ * A JSON copy of `value` (what crosses a service API: `JSON.parse(JSON.stringify(value))`), with
+ * `States.DataLimitExceeded` above the payload quota. Plain data is copied directly (faster than a
+ * JSON round trip) with a conservative size bound; the exact size is computed only near the limit.
+ */
+function cloneJson(value: unknown, what: string): Json {
+  const budget = { left: MAX_PAYLOAD_BYTES };
+  try {
+    const copy = clonePlain(value === undefined ? null : value, budget) as Json;
+    if (budget.left >= 0) return copy;
+  } catch (e) {
+    if (e !== NOT_PLAIN) throw e;
+  }
+  return JSON.parse(checkedJson(value, what)) as Json;
+}
+
 /** A task waiting for SendTaskSuccess/Failure, or a running task that accepts heartbeats. */
 interface PendingTask {
   readonly token: string;
@@ -238,6 +318,8 @@ interface RunnerServices {
   localState(machine: MachineModel): Record<string, unknown>;
   /** The local S3 server (Distributed Map readers and writers). */
   readonly s3: LocalS3;
+  /** `$$.State` for paths the runner did not rewrite: an `EnteredTime` read from the virtual clock. */
+  readonly stateFallback: Record<string, unknown>;
 }
 
 /**
@@ -351,6 +433,7 @@ export class LocalWorkflowRunner {
       finishedTokens: new Set(),
       newToken: () => `LocalTaskToken-${(options.seed ?? DEFAULT_SEED).toString(16)}-${String(++tokenCounter).padStart(8, '0')}`,
       callbackWaiting: (pending) => this.notifyCallback(pending),
+      stateFallback: stateContext(() => new Date(clock.now())),
       s3: this.s3,
       localState: (m) => {
         let states = localStates.get(m);
@@ -414,7 +497,7 @@ export class LocalWorkflowRunner {
    * for a token the runner never issued, as Step Functions does.
    */
   sendTaskSuccess(token: string, output: unknown = {}): void {
-    this.callbackTask(token, 'SendTaskSuccess').succeed(asJson(output));
+    this.callbackTask(token, 'SendTaskSuccess').succeed(output as Json);
   }
 
   /** Fails a `.waitForTaskToken` task (SendTaskFailure) with `error` / `cause`; Retry and Catch see them. */
@@ -565,6 +648,12 @@ export class LocalWorkflowRunner {
   }
 }
 
+/** The abort reason of an execution's signal (a shared value: no DOMException per execution). */
+const STOPPED = 'LocalWorkflowRunner: execution ended';
+
+/** Most finished task tokens remembered (to answer TaskTimedOut rather than InvalidToken). */
+const MAX_FINISHED_TOKENS = 10_000;
+
 /** Default seed of the retry jitter PRNG. */
 const DEFAULT_SEED = 0x5eed;
 
@@ -577,17 +666,74 @@ function formatNames(names: Iterable<string>): string {
   return list.length ? list.join(', ') : '(none)';
 }
 
+/**
+ * An execution's stop signal: the subset of AbortController/AbortSignal the runner and the clock
+ * use, without the DOM event machinery (one per execution, on the hot path).
+ */
+class Stopper {
+  aborted = false;
+  private listeners?: Set<() => void>;
+
+  get signal(): Stopper {
+    return this;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
+    (this.listeners ??= new Set()).add(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners?.delete(listener);
+  }
+
+  abort(_reason?: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners) for (const l of listeners) l();
+  }
+}
+
 /** Per execution (top or child): its record, its stop signal and what ended it early. */
 interface ExecutionState {
   readonly record: MutableRecord;
   readonly machine: MachineModel;
   readonly index: number;
-  readonly abort: AbortController;
+  readonly abort: Stopper;
   readonly standard: boolean;
   historyEvents: number;
   /** A terminal failure detected by the runner (data limit, history limit), which ends the execution. */
   failure?: { error: string; cause: string };
   stopInterpreter?: () => void;
+}
+
+/** The context a handler receives (a class: one allocation per attempt, methods on the prototype). */
+class HandlerContext implements TaskHandlerContext {
+  constructor(
+    readonly stateName: string,
+    readonly stateMachine: string,
+    readonly executionName: string,
+    readonly executionArn: string,
+    readonly call: number,
+    readonly resource: string,
+    readonly retryCount: number,
+    private readonly clock: VirtualClock,
+    private readonly tokenOf: () => string,
+    private readonly beat: () => void,
+  ) {}
+
+  get taskToken(): string {
+    return this.tokenOf();
+  }
+
+  heartbeat(): void {
+    this.beat();
+  }
+
+  now(): Date {
+    return new Date(this.clock.now());
+  }
 }
 
 /** Does a Retry/Catch `ErrorEquals` list match the error? (`States.TaskFailed` does not match `States.Timeout`.) */
@@ -655,7 +801,7 @@ class RunSession {
   /** Aborts every running execution of the run. */
   private stop(): void {
     for (const abort of [...this.aborts]) abort();
-    for (const state of this.states) state.abort.abort();
+    for (const state of this.states) state.abort.abort(STOPPED);
   }
 
   private fail(error: Error): void {
@@ -665,7 +811,7 @@ class RunSession {
 
   /** The top execution ended: waits and callbacks still pending in its (aborted) branches end too. */
   finish(): void {
-    for (const state of this.states) state.abort.abort();
+    for (const state of this.states) state.abort.abort(STOPPED);
   }
 
   /** Runs one execution (top or child) to its end. */
@@ -691,7 +837,7 @@ class RunSession {
       record,
       machine,
       index,
-      abort: new AbortController(),
+      abort: new Stopper(),
       standard: machine.type === 'STANDARD',
       // ExecutionStarted + ExecutionSucceeded/Failed
       historyEvents: 2,
@@ -720,7 +866,7 @@ class RunSession {
         LocalState: this.services.localState(machine),
         // `$$.Task.Token`: a sentinel that each task attempt replaces by its own token
         LocalTask: { Token: TOKEN_SENTINEL },
-        State: stateContext(() => new Date(this.clock.now())),
+        State: this.services.stateFallback,
       },
     };
     const started = performance.now();
@@ -732,10 +878,10 @@ class RunSession {
     const limit = exec.standard ? STANDARD_MAX_SECONDS : EXPRESS_MAX_SECONDS;
     const timeoutSeconds = Math.min(machine.analysed.timeoutSeconds ?? limit, limit);
     let timedOut = false;
-    const cancelTimeout = this.clock.at(this.clock.now() + timeoutSeconds * 1000, () => {
+    const cancelTimeout = this.clock.deadline(this.clock.now() + timeoutSeconds * 1000, () => {
       timedOut = true;
       execution.abort();
-      exec.abort.abort();
+      exec.abort.abort(STOPPED);
     });
     const eventsDone = this.collectEvents(execution.eventLogs, exec);
     try {
@@ -771,7 +917,7 @@ class RunSession {
       delete record.cause;
       delete record.output;
     }
-    exec.abort.abort();
+    exec.abort.abort(STOPPED);
     record.durationMs = performance.now() - started;
     return record;
   }
@@ -781,7 +927,7 @@ class RunSession {
     if (exec.failure) return;
     exec.failure = { error, cause };
     exec.stopInterpreter?.();
-    exec.abort.abort();
+    exec.abort.abort(STOPPED);
   }
 
   private countHistory(exec: ExecutionState, events: number): void {
@@ -810,7 +956,7 @@ class RunSession {
           this.countHistory(exec, 1);
           // States.DataLimitExceeded for a state output above the payload quota (uncatchable).
           const output = (event.state as { output?: unknown }).output;
-          if (!exec.failure) {
+          if (!exec.failure && mightExceed(output, MAX_PAYLOAD_BYTES)) {
             try {
               checkedJson(output, event.state!.name);
             } catch (e) {
@@ -959,15 +1105,50 @@ class RunSession {
       throw new StatesError('States.Runtime', 'LocalWorkflowRunner: the run was stopped');
     }
     const record = exec.record;
+    const callback = spec.callback === true;
     // TaskScheduled, TaskStarted, TaskSucceeded/Failed (+ TaskSubmitted for a callback)
-    this.countHistory(exec, spec.callback ? 4 : 3);
+    this.countHistory(exec, callback ? 4 : 3);
     if (exec.failure) throw new TerminalStatesError(exec.failure.error, exec.failure.cause);
-    const token = this.services.newToken();
-    const params = spec.sentinels ? substituteSentinels(input, token, retryCount) : input;
-    // States.DataLimitExceeded for an effective input (after Parameters) above the payload quota.
-    checkedJson(params, spec.name);
+    const services = this.services;
+    // The task token: made when needed ($$.Task.Token, a callback, a heartbeat, or a handler reading it).
+    let token: string | undefined;
+    let pending: PendingTask | undefined;
+    const tokenOf = (): string => {
+      if (token === undefined) {
+        token = services.newToken();
+        services.tasks.set(token, pending ?? {
+          token, stateName: spec.name, executionName: record.name, executionArn: record.executionArn, input, callback: false,
+          succeed: () => undefined, fail: () => undefined, heartbeat: () => undefined,
+        });
+      }
+      return token;
+    };
+    // States.DataLimitExceeded for an effective input (after Parameters) above the payload quota; the
+    // handler gets its own copy (as the payload crosses the service API).
+    const params = cloneJson(spec.sentinels ? substituteSentinels(input, tokenOf(), retryCount) : input, spec.name);
     const call = (this.calls[spec.name] = (this.calls[spec.name] ?? 0) + 1);
     const fault = this.faults[spec.name] ?? this.faults[machine.stepNames.get(spec.name) ?? ''];
+    const clock = this.clock;
+    // TimeoutSeconds (Step Functions' default is 99999999 s) and HeartbeatSeconds, on the virtual clock.
+    // https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
+    const effectiveTimeout = timeoutSeconds ?? (callback ? DEFAULT_TASK_TIMEOUT_SECONDS : undefined);
+    let armHeartbeat: () => void = () => undefined;
+    const context = new HandlerContext(spec.name, machine.logicalId, record.name, record.executionArn, call, spec.resource, retryCount, clock, tokenOf, () => armHeartbeat());
+    // The handler counts as running (no time skipping) until it settles, even after a timeout:
+    // its real duration is time the workflow waits for (the attempt awaits it below).
+    const release = clock.enter();
+    if (effectiveTimeout === undefined && heartbeatSeconds === undefined && !callback) {
+      // Fast path: no timer, no callback.
+      let result: unknown;
+      try {
+        result = await this.perform(machine, spec, params, exec, context, fault, call);
+      } finally {
+        release();
+        if (token !== undefined) services.tasks.delete(token);
+      }
+      // the result crosses the API as JSON: one serialization, size-checked (undefined becomes null)
+      return cloneJson(result, spec.name);
+    }
 
     let settled = false;
     let rejectAttempt!: (e: Error) => void;
@@ -976,14 +1157,23 @@ class RunSession {
       resolveAttempt = resolve;
       rejectAttempt = reject;
     });
-    const cancels: Array<() => void> = [];
+    let cancelTimeout: (() => void) | undefined;
+    let cancelHeartbeat: (() => void) | undefined;
     let releaseHold: (() => void) | undefined;
+    let cancelAbort: (() => void) | undefined;
     const finish = (): void => {
       settled = true;
-      for (const c of cancels) c();
+      cancelTimeout?.();
+      cancelHeartbeat?.();
+      cancelAbort?.();
       releaseHold?.();
-      this.services.tasks.delete(token);
-      this.services.finishedTokens.add(token);
+      if (token !== undefined) {
+        services.tasks.delete(token);
+        services.finishedTokens.add(token);
+        if (services.finishedTokens.size > MAX_FINISHED_TOKENS) {
+          services.finishedTokens.delete(services.finishedTokens.values().next().value as string);
+        }
+      }
     };
     const failWith = (e: Error): void => {
       if (settled) return;
@@ -995,84 +1185,69 @@ class RunSession {
       finish();
       resolveAttempt(v);
     };
-    // TimeoutSeconds (Step Functions' default is 99999999 s) and HeartbeatSeconds, on the virtual clock.
-    // https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
-    const start = this.clock.now();
-    const effectiveTimeout = timeoutSeconds ?? (spec.callback ? DEFAULT_TASK_TIMEOUT_SECONDS : undefined);
+    const start = clock.now();
     if (effectiveTimeout !== undefined) {
-      cancels.push(this.clock.at(start + effectiveTimeout * 1000, () =>
-        failWith(statesTimeoutErrorSync(`Task '${spec.name}' timed out after ${effectiveTimeout} s (TimeoutSeconds)`))));
+      cancelTimeout = clock.at(start + effectiveTimeout * 1000, () =>
+        failWith(statesTimeoutErrorSync(`Task '${spec.name}' timed out after ${effectiveTimeout} s (TimeoutSeconds)`)));
     }
-    let cancelHeartbeat: (() => void) | undefined;
-    const armHeartbeat = (): void => {
-      if (heartbeatSeconds === undefined || settled) return;
-      cancelHeartbeat?.();
-      cancelHeartbeat = this.clock.at(this.clock.now() + heartbeatSeconds * 1000, () =>
-        failWith(new StatesError('States.HeartbeatTimeout', `Task '${spec.name}' sent no heartbeat for ${heartbeatSeconds} s (HeartbeatSeconds)`)));
-    };
-    armHeartbeat();
-    cancels.push(() => cancelHeartbeat?.());
-    const pending: PendingTask = {
-      token,
+    if (heartbeatSeconds !== undefined) {
+      armHeartbeat = (): void => {
+        if (settled) return;
+        cancelHeartbeat?.();
+        cancelHeartbeat = clock.at(clock.now() + heartbeatSeconds * 1000, () =>
+          failWith(new StatesError('States.HeartbeatTimeout', `Task '${spec.name}' sent no heartbeat for ${heartbeatSeconds} s (HeartbeatSeconds)`)));
+      };
+      armHeartbeat();
+    }
+    pending = {
+      get token() {
+        return tokenOf();
+      },
       stateName: spec.name,
       executionName: record.name,
       executionArn: record.executionArn,
       input: params,
-      callback: spec.callback === true,
+      callback,
       succeed: (output) => {
         // A callback's output is a task result: the payload quota applies.
         try {
-          checkedJson(output, spec.name);
-          succeedWith(output);
+          succeedWith(cloneJson(output, spec.name));
         } catch (e) {
           failWith(e as Error);
         }
       },
       fail: failWith,
-      heartbeat: armHeartbeat,
+      heartbeat: () => armHeartbeat(),
     };
-    this.services.tasks.set(token, pending);
-    if (spec.callback) {
+    if (token !== undefined) services.tasks.set(token, pending);
+    if (callback) {
+      tokenOf();
       // Step Functions waits for SendTaskSuccess/Failure: automatic time skipping pauses meanwhile.
-      releaseHold = this.clock.hold();
+      releaseHold = clock.hold();
       const onAbort = (): void => failWith(new StatesError('States.Runtime', 'LocalWorkflowRunner: the execution ended while the task waited for its token'));
       exec.abort.signal.addEventListener('abort', onAbort, { once: true });
-      cancels.push(() => exec.abort.signal.removeEventListener('abort', onAbort));
+      cancelAbort = () => exec.abort.signal.removeEventListener('abort', onAbort);
     }
-    const context: TaskHandlerContext = {
-      stateName: spec.name,
-      stateMachine: machine.logicalId,
-      executionName: record.name,
-      executionArn: record.executionArn,
-      call,
-      resource: spec.resource,
-      taskToken: token,
-      retryCount,
-      heartbeat: armHeartbeat,
-      now: () => new Date(this.clock.now()),
-    };
-    // The handler counts as running (no time skipping) until it settles, even after a timeout:
-    // its real duration is time the workflow waits for (the attempt awaits it below).
-    const release = this.clock.enter();
     const work = this.perform(machine, spec, params, exec, context, fault, call);
     work.then(
       (result) => {
-        release();
-        if (spec.callback) {
+        if (callback) {
+          release();
           // The integration was called; the task now waits for its token.
-          if (!settled) this.services.callbackWaiting(pending);
+          if (!settled) services.callbackWaiting(pending!);
           return;
         }
         try {
-          checkedJson(result, spec.name);
-          succeedWith(result);
+          // the result crosses the API as JSON: one serialization, size-checked (undefined becomes null)
+          succeedWith(cloneJson(result, spec.name));
         } catch (e) {
           failWith(e as Error);
         }
+        release();
       },
       (e) => {
-        release();
         failWith(e as Error);
+        release();
       },
     );
     // Settle the handler before returning even after a timeout (its side effects then persist).
@@ -1080,7 +1255,7 @@ class RunSession {
     try {
       return await outcome;
     } finally {
-      if (!spec.callback) await work.catch(() => undefined);
+      if (!callback) await work.catch(() => undefined);
     }
   }
 
@@ -1088,7 +1263,7 @@ class RunSession {
   private async perform(
     machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, context: TaskHandlerContext,
     fault: StepFault | undefined, call: number,
-  ): Promise<Json> {
+  ): Promise<unknown> {
     try {
       if (fault?.kind === 'fail' && (fault.times === undefined || call <= fault.times)) {
         throw new StatesError(fault.error, fault.cause ?? `LocalWorkflowRunner injected fault '${fault.error}' (call ${call} of '${spec.name}')`);
@@ -1144,7 +1319,7 @@ class RunSession {
     return undefined;
   }
 
-  private async dispatch(machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, context: TaskHandlerContext): Promise<Json> {
+  private async dispatch(machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, context: TaskHandlerContext): Promise<unknown> {
     // A state rendered under another name than its step's (e.g. a checkpoint resume copy) uses the step's handler.
     const handler = this.handlers.get(spec.name) ?? this.handlers.get(machine.stepNames.get(spec.name) ?? '');
     const task = spec.task;
