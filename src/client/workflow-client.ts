@@ -282,8 +282,9 @@ export class WorkflowClient {
         'start() is idempotent by execution name, which Express workflows do not enforce. Use startSync(key, input), ' +
           'a Standard workflow, or configure `checkpoint` (a CheckpointedWorkflow runs each step of a key once).', 'NotIdempotent');
     }
-    const attempt = this.type === 'STANDARD' ? Math.max(1, await this.latestAttempt(key)) : 1;
-    return this.startAttempt(key, input, attempt);
+    // One call in the common case: StartExecution of attempt 1. When the name exists (another
+    // input, closed, or later attempts exist), the key's latest attempt is returned.
+    return this.startAttempt(key, input, 1, true);
   }
 
   /**
@@ -294,14 +295,14 @@ export class WorkflowClient {
   async retry(key: string, input: unknown = {}): Promise<StartedExecution> {
     this.requireStandard('retry');
     const attempt = await this.latestAttempt(key);
-    if (attempt === 0) return this.startAttempt(key, input, 1);
+    if (attempt === 0) return this.startAttempt(key, input, 1, false);
     const latest = await this.describe(this.executionArn(key, attempt));
     if (latest && (latest.status === 'RUNNING' || latest.status === 'SUCCEEDED')) {
       return {
         key, executionName: latest.name, executionArn: latest.executionArn, startDate: latest.startDate!, attempt, existingStatus: latest.status,
       };
     }
-    return this.startAttempt(key, input, attempt + 1);
+    return this.startAttempt(key, input, attempt + 1, false);
   }
 
   /** Runs an Express execution of `key` synchronously (StartSyncExecution) and returns its outcome. */
@@ -477,7 +478,11 @@ export class WorkflowClient {
     this.checkpointClient = undefined;
   }
 
-  private async startAttempt(key: string, input: unknown, attempt: number): Promise<StartedExecution> {
+  /**
+   * StartExecution of `attempt`; when that name exists, returns the existing execution: that
+   * attempt's, or with `latest` the key's latest attempt.
+   */
+  private async startAttempt(key: string, input: unknown, attempt: number, latest: boolean): Promise<StartedExecution> {
     const sfn = this.sdk();
     const executionName = executionNameForKey(key, { attempt });
     try {
@@ -491,8 +496,9 @@ export class WorkflowClient {
       // Same name with another input, or a closed execution of that name: it exists; return it.
       // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
       if (this.type === 'STANDARD' && (e as Error).name === 'ExecutionAlreadyExists') {
-        const d = await this.describe(this.executionArn(key, attempt));
-        if (d) return { key, executionName, executionArn: d.executionArn, startDate: d.startDate!, attempt, existingStatus: d.status };
+        const existing = latest ? Math.max(attempt, await this.latestAttempt(key)) : attempt;
+        const d = await this.describe(this.executionArn(key, existing));
+        if (d) return { key, executionName: d.name, executionArn: d.executionArn, startDate: d.startDate!, attempt: existing, existingStatus: d.status };
       }
       throw e;
     }

@@ -558,6 +558,7 @@ export class LocalWorkflowRunner {
     const session = new RunSession(this.model, this.dynamo, this.handlers, faults, this.services);
     // --- runner.serve(): StopExecution aborts the run ---
     options.signal?.addEventListener('abort', () => session.abortRun(), { once: true });
+    session.topExecutionArn = options.executionArn;
     const startDate = this.now();
     const top = await session.execute(this.machine, asJson(input), executionName, undefined);
     session.finish();
@@ -792,6 +793,8 @@ class RunSession {
 
   // --- runner.serve(): StopExecution aborts the run (RunOptions.signal) ---
   private aborted = false;
+  /** The top execution's ARN when the caller chose it (RunOptions.executionArn). */
+  topExecutionArn?: string;
   /** Stops every execution of the run; they end ABORTED. */
   abortRun(): void {
     this.aborted = true;
@@ -821,7 +824,7 @@ class RunSession {
       stateMachine: machine.logicalId,
       type: machine.type,
       name,
-      executionArn: executionArnOf(machine, name, index),
+      executionArn: (parent === undefined && this.topExecutionArn) || executionArnOf(machine, name, index),
       status: 'ABORTED',
       transitions: 0,
       durationMs: 0,

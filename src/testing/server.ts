@@ -242,7 +242,7 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
   const launch = (execution: MutableExecution, input: unknown): void => {
     const abort = new AbortController();
     execution.abort = abort;
-    const runOptions: RunOptions = { executionName: execution.name, signal: abort.signal };
+    const runOptions: RunOptions = { executionName: execution.name, executionArn: execution.executionArn, signal: abort.signal };
     execution.done = target.run(input, runOptions).then(
       (result) => finish(execution, result),
       (e: Error) => finish(execution, undefined, e),

@@ -152,4 +152,6 @@ export interface RunOptions {
   // --- runner.serve() (StopExecution) ---
   /** Aborts the run when signalled (as StopExecution does): its executions end `ABORTED`. Default: none. */
   readonly signal?: AbortSignal;
+  /** `$$.Execution.Id` of the top execution (an Express ARN is unique per execution on AWS). Default: derived from the name. */
+  readonly executionArn?: string;
 }

@@ -22,6 +22,9 @@ const saga = new Saga(stack, 'Order', { steps: sagaSteps() });
 const expressSaga = new Saga(stack, 'QuickOrder', { type: WorkflowType.EXPRESS, steps: sagaSteps() });
 const JOB_STEPS = ['Fetch', 'Parse', 'Enrich', 'Store'];
 const job = new CheckpointedWorkflow(stack, 'Job', { keyPath: '$.jobId', steps: JOB_STEPS.map((name) => ({ step: Step.lambda(name, fn) })) });
+const quickJob = new CheckpointedWorkflow(stack, 'QuickJob', {
+  type: WorkflowType.EXPRESS, keyPath: '$.jobId', steps: JOB_STEPS.map((name) => ({ step: Step.lambda(name, fn) })),
+});
 
 /** Calls per execution name and state. */
 const calls: Array<{ execution: string; state: string }> = [];
@@ -44,7 +47,7 @@ const sagaHandlers = Object.fromEntries(['Reserve', 'Release', 'Charge', 'Refund
 const broken = new Set<string>();
 const jobHandlers: Record<string, TaskHandler> = {};
 for (const step of JOB_STEPS) {
-  for (const state of job.stateNamesOf(step)) {
+  for (const state of [...job.stateNamesOf(step), ...quickJob.stateNamesOf(step)]) {
     jobHandlers[state] = async (_event: any, ctx) => {
       calls.push({ execution: ctx.executionName, state: step });
       if (broken.has(step)) throw Object.assign(new Error(`${step} is broken`), { name: `${step}.Broken` });
@@ -59,6 +62,9 @@ let jobRunner: LocalWorkflowRunner;
 let sagaServer: LocalSfnServer;
 let expressServer: LocalSfnServer;
 let jobServer: LocalSfnServer;
+let quickJobRunner: LocalWorkflowRunner;
+let quickJobServer: LocalSfnServer;
+let quickJobs: WorkflowClient;
 let orders: WorkflowClient;
 let quickOrders: WorkflowClient;
 let jobs: WorkflowClient;
@@ -69,6 +75,17 @@ beforeAll(async () => {
     LocalWorkflowRunner.create(expressSaga, { handlers: sagaHandlers }),
     LocalWorkflowRunner.create(job, { handlers: jobHandlers }),
   ]);
+  quickJobRunner = await LocalWorkflowRunner.create(quickJob, { handlers: jobHandlers });
+  quickJobServer = await quickJobRunner.serve();
+  quickJobs = new WorkflowClient({
+    stateMachineArn: quickJobRunner.stateMachineArn,
+    type: 'EXPRESS',
+    endpoint: quickJobServer.endpoint,
+    region,
+    credentials,
+    dynamodbEndpoint: quickJobRunner.dynamodbEndpoint,
+    checkpoint: { tableName: quickJobRunner.tableName(quickJob.table.table), namespace: quickJob.namespace, stepNames: quickJob.stepNames },
+  });
   [sagaServer, expressServer, jobServer] = await Promise.all([sagaRunner.serve({ redrive: 'rerun' }), expressRunner.serve(), jobRunner.serve()]);
   orders = new WorkflowClient({ stateMachineArn: sagaRunner.stateMachineArn, saga: true, endpoint: sagaServer.endpoint, region, credentials });
   quickOrders = new WorkflowClient({ stateMachineArn: expressRunner.stateMachineArn, type: 'EXPRESS', saga: true, endpoint: expressServer.endpoint, region, credentials });
@@ -84,9 +101,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const open of gates.values()) open();
-  for (const c of [orders, quickOrders, jobs]) c?.destroy();
-  await Promise.all([sagaServer?.close(), expressServer?.close(), jobServer?.close()]);
-  await Promise.all([sagaRunner?.close(), expressRunner?.close(), jobRunner?.close()]);
+  for (const c of [orders, quickOrders, jobs, quickJobs]) c?.destroy();
+  await Promise.all([sagaServer?.close(), expressServer?.close(), jobServer?.close(), quickJobServer?.close()]);
+  await Promise.all([sagaRunner?.close(), expressRunner?.close(), jobRunner?.close(), quickJobRunner?.close()]);
 });
 
 const executionsOf = (server: LocalSfnServer, key: string) => server.executions.filter((e) => e.name.startsWith(executionNameForKey(key)));
@@ -246,5 +263,27 @@ describe('WorkflowClient with a CheckpointedWorkflow', () => {
 
   test('status() of a key never run: NOT_STARTED, no completed steps', async () => {
     expect(await jobs.status('job-none')).toMatchObject({ status: 'NOT_STARTED', checkpoint: { completed: [], remaining: JOB_STEPS, running: false } });
+  });
+});
+
+describe('WorkflowClient with an Express CheckpointedWorkflow', () => {
+  test('5 concurrent start() of one key: 5 Express executions, yet each step runs once (checkpoint lease and done flags); status() reads the progress', async () => {
+    // WHEN five starts race
+    const started = await Promise.all(Array.from({ length: 5 }, () => quickJobs.start('qj-1', { jobId: 'qj-1' })));
+    await quickJobServer.idle();
+
+    // THEN Express does not deduplicate the name...
+    expect(new Set(started.map((s) => s.executionArn)).size).toBe(5);
+    const runs = quickJobServer.executions.map((e) => e.result!);
+    expect(runs).toHaveLength(5);
+    // ...but every run either did or skipped the work, or was refused the key; no step ran twice
+    for (const r of runs) expect(r.status === 'SUCCEEDED' || r.error === 'Checkpoint.KeyLocked').toBe(true);
+    expect(runs.some((r) => r.status === 'SUCCEEDED')).toBe(true);
+    for (const step of JOB_STEPS) expect(count(executionNameForKey('qj-1'), step)).toBe(1);
+    // the lease owner is each execution's own (unique) Express ARN, as $$.Execution.Id on AWS
+    expect(new Set(quickJobServer.executions.map((e) => e.executionArn)).size).toBe(5);
+    const status = await quickJobs.status('qj-1');
+    expect(status).toMatchObject({ status: 'UNKNOWN', checkpoint: { complete: true, running: false } });
+    await expect(quickJobs.result('qj-1')).rejects.toThrow(/Express state machines do not support/);
   });
 });
