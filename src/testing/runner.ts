@@ -559,6 +559,7 @@ export class LocalWorkflowRunner {
     // --- runner.serve(): StopExecution aborts the run ---
     options.signal?.addEventListener('abort', () => session.abortRun(), { once: true });
     session.topExecutionArn = options.executionArn;
+    session.onStateEvent = options.onStateEvent;
     const startDate = this.now();
     const top = await session.execute(this.machine, asJson(input), executionName, undefined);
     session.finish();
@@ -795,6 +796,8 @@ class RunSession {
   private aborted = false;
   /** The top execution's ARN when the caller chose it (RunOptions.executionArn). */
   topExecutionArn?: string;
+  /** Listener of the top execution's StateEntered/StateExited events (RunOptions.onStateEvent). */
+  onStateEvent?: RunOptions['onStateEvent'];
   /** Stops every execution of the run; they end ABORTED. */
   abortRun(): void {
     this.aborted = true;
@@ -948,6 +951,11 @@ class RunSession {
     const lastError = new Map<string, string>();
     const record = exec.record;
     for await (const event of events) {
+      // --- runner.serve(): live history of the top execution (RunOptions.onStateEvent) ---
+      if (this.onStateEvent && exec.index === 0 && (event.type === 'StateEntered' || event.type === 'StateExited') && event.state) {
+        const data = event.state as { name: string; type: string; input?: unknown; output?: unknown };
+        this.onStateEvent({ type: event.type, stateName: data.name, stateType: data.type, input: data.input, output: data.output });
+      }
       switch (event.type) {
         case 'StateEntered':
           record.statesEntered.push(event.state!.name);

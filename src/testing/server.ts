@@ -19,7 +19,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { forEachState } from './definition';
 import type { MachineModel } from './model';
-import type { RunOptions, RunResult } from './types';
+import type { RunOptions, RunResult, RunStateEvent } from './types';
 
 /** Options of `runner.serve()`. */
 export interface ServeOptions {
@@ -109,6 +109,8 @@ interface MutableExecution {
   error?: string;
   cause?: string;
   events: Json[];
+  /** Whether the runner reported the states live (RunOptions.onStateEvent). */
+  live: boolean;
   abort?: AbortController;
   done?: Promise<void>;
 }
@@ -222,8 +224,11 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
       return;
     }
     execution.result = result;
-    for (const state of result.statesEntered) {
-      event(execution, `${types.get(state) ?? 'Task'}StateEntered`, { stateEnteredEventDetails: { name: state } });
+    if (!execution.live) {
+      // a runner without live state events: the states entered, in order
+      for (const state of result.statesEntered) {
+        event(execution, `${types.get(state) ?? 'Task'}StateEntered`, { stateEnteredEventDetails: { name: state } });
+      }
     }
     execution.status = result.status;
     if (result.status === 'SUCCEEDED') {
@@ -242,7 +247,21 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
   const launch = (execution: MutableExecution, input: unknown): void => {
     const abort = new AbortController();
     execution.abort = abort;
-    const runOptions: RunOptions = { executionName: execution.name, executionArn: execution.executionArn, signal: abort.signal };
+    const runOptions: RunOptions = {
+      executionName: execution.name,
+      executionArn: execution.executionArn,
+      signal: abort.signal,
+      // <Type>StateEntered / <Type>StateExited as they happen, with the state input / output
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
+      onStateEvent: (e: RunStateEvent) => {
+        if (execution.status !== 'RUNNING' || execution.abort !== abort) return;
+        execution.live = true;
+        const data = e.type === 'StateEntered'
+          ? { stateEnteredEventDetails: { name: e.stateName, input: JSON.stringify(e.input ?? null), inputDetails: { truncated: false } } }
+          : { stateExitedEventDetails: { name: e.stateName, output: JSON.stringify(e.output ?? null), outputDetails: { truncated: false } } };
+        event(execution, `${e.stateType}${e.type}`, data);
+      },
+    };
     execution.done = target.run(input, runOptions).then(
       (result) => finish(execution, result),
       (e: Error) => finish(execution, undefined, e),
@@ -275,6 +294,7 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
       startDate: clock(),
       redriveCount: 0,
       events: [],
+      live: false,
     };
     executions.push(execution);
     byArn.set(execution.executionArn, execution);

@@ -154,4 +154,20 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** `$$.Execution.Id` of the top execution (an Express ARN is unique per execution on AWS). Default: derived from the name. */
   readonly executionArn?: string;
+  /** Called with each state entered/exited of the top execution, as it happens (GetExecutionHistory). Default: none. */
+  readonly onStateEvent?: (event: RunStateEvent) => void;
+}
+
+/** A state of the top execution entered or exited ({@link RunOptions.onStateEvent}). */
+export interface RunStateEvent {
+  /** `StateEntered` or `StateExited`. */
+  readonly type: 'StateEntered' | 'StateExited';
+  /** The state name. */
+  readonly stateName: string;
+  /** The state's ASL `Type`. */
+  readonly stateType: string;
+  /** The state input. */
+  readonly input?: unknown;
+  /** The state output (StateExited). */
+  readonly output?: unknown;
 }

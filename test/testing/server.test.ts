@@ -108,6 +108,9 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
     const running = await sfnClient.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
     expect(running).toMatchObject({ status: 'RUNNING', name: 'order-1', stateMachineArn: standard.stateMachineArn, input: '{"n":21,"hold":true}' });
     expect(running.stopDate).toBeUndefined();
+    // the history grows live: the task being worked on is entered, not exited
+    const live = await sfnClient.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn }));
+    expect(live.events!.map((e) => [e.type, e.stateEnteredEventDetails?.name])).toEqual([['ExecutionStarted', undefined], ['TaskStateEntered', 'Work']]);
     release();
     const done = await waitForEnd(started.executionArn!);
     expect(done.status).toBe('SUCCEEDED');
@@ -115,7 +118,7 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
     expect(done.stopDate!.getTime()).toBeGreaterThanOrEqual(done.startDate!.getTime());
   });
 
-  test('GetExecutionHistory: ExecutionStarted, the states entered with their types, ExecutionSucceeded; reverseOrder and paging', async () => {
+  test('GetExecutionHistory: ExecutionStarted, each state entered/exited with its type, input and output, ExecutionSucceeded; reverseOrder and paging', async () => {
     const { executionArn } = await sfnClient.send(new StartExecutionCommand({ stateMachineArn: standard.stateMachineArn, name: 'history-1', input: '{"n":1}' }));
     await waitForEnd(executionArn!);
 
@@ -127,17 +130,23 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
     }));
 
     // THEN
-    expect(history.events!.map((e) => [e.id, e.type, e.stateEnteredEventDetails?.name])).toEqual([
+    expect(history.events!.map((e) => [e.id, e.type, e.stateEnteredEventDetails?.name ?? e.stateExitedEventDetails?.name])).toEqual([
       [1, 'ExecutionStarted', undefined],
       [2, 'TaskStateEntered', 'Work'],
-      [3, 'PassStateEntered', 'Done'],
-      [4, 'ExecutionSucceeded', undefined],
+      [3, 'TaskStateExited', 'Work'],
+      [4, 'PassStateEntered', 'Done'],
+      [5, 'PassStateExited', 'Done'],
+      [6, 'ExecutionSucceeded', undefined],
     ]);
     expect(history.events![0].executionStartedEventDetails!.input).toBe('{"n":1}');
     expect(history.events![0].timestamp).toBeInstanceOf(Date);
-    expect(reversed.events!.map((e) => e.id)).toEqual([4, 3]);
-    expect(rest.events!.map((e) => e.id)).toEqual([2, 1]);
-    expect(rest.nextToken).toBeUndefined();
+    expect(JSON.parse(history.events![1].stateEnteredEventDetails!.input!)).toEqual({ n: 1 });
+    expect(JSON.parse(history.events![2].stateExitedEventDetails!.output!)).toEqual({ n: 1, work: { doubled: 2 } });
+    expect(reversed.events!.map((e) => e.id)).toEqual([6, 5]);
+    expect(rest.events!.map((e) => e.id)).toEqual([4, 3]);
+    expect(rest.nextToken).toBeDefined();
+    const withoutData = await sfnClient.send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: false }));
+    expect(withoutData.events![1].stateEnteredEventDetails).toEqual({ name: 'Work', inputDetails: { truncated: false } });
   });
 
   test('a failed execution reports the error and cause; history ends with ExecutionFailed', async () => {
@@ -180,7 +189,7 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
     const d = await sfnClient.send(new DescribeExecutionCommand({ executionArn }));
     expect(d).toMatchObject({ status: 'ABORTED', error: 'Ops.Cancelled', cause: 'customer asked' });
     const history = await sfnClient.send(new GetExecutionHistoryCommand({ executionArn }));
-    expect(history.events!.map((e) => e.type)).toEqual(['ExecutionStarted', 'ExecutionAborted']);
+    expect(history.events!.map((e) => e.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'ExecutionAborted']);
     // the run itself was aborted: nothing after the running task
     const run = standardServer.executions.find((e) => e.name === 'stop-1')!.result!;
     expect(run.status).toBe('ABORTED');
