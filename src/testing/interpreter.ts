@@ -103,24 +103,33 @@ export function interpreterModule(): InterpreterModule {
 /** Built interpreter machines, keyed by the exact prepared definition string (validation is slow). */
 const machineCache = new Map<string, InterpreterStateMachine>();
 
+/** Prepared definitions already checked by the interpreter's validator. */
+const validated = new Set<string>();
+
 /**
  * Builds (or returns the cached) interpreter state machine for a prepared definition.
- * ARN checks are off (the runner's ARNs are fake); JSONPath checks stay on.
+ *
+ * The interpreter's definition validator (asl-validator) is skipped unless `validate` is true: it
+ * costs about 3 s per process (it compiles its JSON schemas), CDK renders valid ASL and Step
+ * Functions validates the definition at deploy time, and it rejects some definitions Step Functions
+ * accepts (e.g. an escaped backslash in an intrinsic function string). With `validate`, ARN checks
+ * are off (the runner's ARNs are fake) and JSONPath checks on.
  */
-export function buildInterpreterMachine(definitionJson: string, label: string): InterpreterStateMachine {
+export function buildInterpreterMachine(definitionJson: string, label: string, validate = false): InterpreterStateMachine {
+  const { StateMachine } = interpreterModule();
+  if (validate && !validated.has(definitionJson)) {
+    try {
+      new StateMachine(JSON.parse(definitionJson), { validationOptions: { checkArn: false, checkPaths: true } });
+    } catch (e) {
+      throw new Error(`LocalWorkflowRunner: the definition of state machine '${label}' was rejected by aws-local-stepfunctions: ${(e as Error).message}`);
+    }
+    validated.add(definitionJson);
+  }
   const cached = machineCache.get(definitionJson);
   if (cached) {
     return cached;
   }
-  const { StateMachine } = interpreterModule();
-  let machine: InterpreterStateMachine;
-  try {
-    machine = new StateMachine(JSON.parse(definitionJson), {
-      validationOptions: { checkArn: false, checkPaths: true },
-    });
-  } catch (e) {
-    throw new Error(`LocalWorkflowRunner: the definition of state machine '${label}' was rejected by aws-local-stepfunctions: ${(e as Error).message}`);
-  }
+  const machine = new StateMachine(JSON.parse(definitionJson), { validationOptions: { noValidate: true } });
   machineCache.set(definitionJson, machine);
   return machine;
 }

@@ -76,6 +76,12 @@ export interface LocalWorkflowRunnerOptions {
    * run is reproducible. Default: 0x5eed.
    */
   readonly seed?: number;
+  /**
+   * Check every definition with aws-local-stepfunctions' validator (asl-validator) when loading.
+   * It costs about 3 s per process and rejects some definitions Step Functions accepts; Step
+   * Functions validates definitions at deploy time. Default: false.
+   */
+  readonly validateDefinitions?: boolean;
 }
 
 /** Synthesized templates, per stack (synthesis is the slowest part of loading). */
@@ -88,10 +94,27 @@ function templateOf(stack: Stack): CfnTemplate {
     if (!stage) {
       throw new Error(`LocalWorkflowRunner: stack '${stack.stackName}' is not in an App/Stage, so it cannot be synthesized`);
     }
-    template = stage.synth().getStackArtifact(stack.artifactId).template as CfnTemplate;
+    template = synthWithoutValidation(stage).getStackArtifact(stack.artifactId).template as CfnTemplate;
     templateCache.set(stack, template);
   }
   return template;
+}
+
+/**
+ * Synthesizes for the runner: the runner reads the template and needs neither aws-cdk-lib's
+ * CloudFormation template validation (seconds per process) nor its verdict, so it is switched off
+ * for this synthesis (`CDK_VALIDATION=false`) unless the app was already synthesized. The assembly
+ * is cached by the stage: a later `app.synth()` without `force` returns it as is.
+ */
+function synthWithoutValidation(stage: Stage): ReturnType<Stage['synth']> {
+  const previous = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
+  try {
+    return stage.synth();
+  } finally {
+    if (previous === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = previous;
+  }
 }
 
 function logicalIdOf(construct: IConstruct, what: string): string {
@@ -349,7 +372,7 @@ export class LocalWorkflowRunner {
     const dynamoStarting = startDynalite();
     try {
       for (const m of machines) {
-        buildInterpreterMachine(m.analysed.preparedJson, m.logicalId);
+        buildInterpreterMachine(m.analysed.preparedJson, m.logicalId, options.validateDefinitions === true);
       }
       await makeStatesTimeoutError('warm-up');
     } catch (e) {

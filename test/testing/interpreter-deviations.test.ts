@@ -133,6 +133,11 @@ describe('aws-local-stepfunctions still deviates where the runner corrects it', 
     expect(r.output).toBe('no');
   });
 
+  test('an escaped backslash in an intrinsic string literal is dropped (Step Functions keeps one backslash; NOT corrected; documented)', async () => {
+    const r = await outcome({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'k.$': "States.Format('a\\\\b{}', $.x)" }, End: true } } }, { x: 1 });
+    expect(r.output).toEqual({ k: 'ab1' });
+  });
+
   test('a Pass state with a falsy Result (0, false, "") outputs its input (NOT corrected by the runner; documented)', async () => {
     const r = await outcome({ StartAt: 'P', States: { P: { Type: 'Pass', Result: 0, ResultPath: '$.n', End: true } } }, {});
     expect(r.output).toEqual({ n: {} });
