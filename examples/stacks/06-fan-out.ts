@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { EXAMPLE_ENV } from '../app-builder';
@@ -93,8 +94,33 @@ export function register(app: App): Stack {
     aggregate: Step.lambda('Write resync report', resyncReport),
     timeout: Duration.hours(6),
   });
-  weekly.resultBucket!.grantRead(resyncReport.role);
+  // the report reads the results of the Map Runs (keys <prefix>/<map run id>/...), nothing else
+  const results = weekly.resultBucket!;
+  resyncReport.role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['s3:GetObject'],
+    resources: [results.arnForObjects('fan-out-results/*')],
+  }));
 
   acknowledgeLibraryDefaults(stack);
+  acknowledgeDistributedResync(stack, weekly, resyncReport);
   return stack;
+}
+
+/**
+ * The findings of the distributed resync that are inherent to a Distributed Map writing to S3,
+ * acknowledged one by one with the reason (a user's own wildcard elsewhere is still reported).
+ */
+function acknowledgeDistributedResync(stack: Stack, weekly: FanOutFanIn, report: WorkflowFunction): void {
+  const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const bucketArn = `<${id(weekly.resultBucket!)}.Arn>`;
+  const machine = id(weekly.stateMachine);
+  const executions = `arn:<AWS::Partition>:states:${stack.region}:${stack.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machine}"}]}]}`;
+  const runKeys = 'Map Run result keys are <prefix>/<map run id>/<file>, and the run id is only known at run time, so the grant names the prefix.';
+  Validations.of(weekly).acknowledge(
+    { id: `AwsSolutions-IAM5[Resource::${bucketArn}/fan-out-results/*]`, reason: `The ResultWriter writes the Map Run results. ${runKeys}` },
+    { id: `AwsSolutions-IAM5[Resource::${executions}/FanOut:*]`, reason: 'The Distributed Map starts, describes and stops its own child executions, whose names are generated per Map Run (aws-cdk-lib DistributedMap policy, limited to this state machine and its Map label).' },
+    { id: `AwsSolutions-IAM5[Resource::${executions}:*]`, reason: 'The Distributed Map describes and redrives executions of this state machine only (aws-cdk-lib DistributedMap policy); execution names are generated at run time.' },
+    { id: 'AwsSolutions-S1', reason: 'Transient Map Run results, expiring after 14 days, read only by this workflow and its report function; server access logs would outlive the data they describe (CloudTrail S3 data events can be enabled account-wide if needed).' },
+  );
+  Validations.of(report.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${bucketArn}/fan-out-results/*]`, reason: `The report reads the manifest and result files of a Map Run. ${runKeys}` });
 }

@@ -17,6 +17,15 @@ import type { TemplateResolver } from './template-resolver';
 /** Credentials s3rver checks signatures with (it accepts only these). */
 const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
+/** One object of a listing, as ListObjectsV2 returns it. */
+export interface LocalS3Object {
+  readonly Key: string;
+  readonly Size: number;
+  readonly ETag: string;
+  readonly LastModified: Date;
+  readonly StorageClass: string;
+}
+
 /** One `AWS::S3::Bucket` of the template: its logical id and its (fake) name on the local server. */
 export interface BucketModel {
   readonly logicalId: string;
@@ -153,10 +162,10 @@ export class LocalS3 {
   }
 
   /** Every object under a prefix (all pages), in key order, as ListObjectsV2 returns them. */
-  async listObjects(bucket: string, prefix?: string): Promise<Array<{ Key: string; Size: number; ETag: string; LastModified: Date; StorageClass: string }>> {
+  async listObjects(bucket: string, prefix?: string): Promise<LocalS3Object[]> {
     const client = await this.client();
     const { ListObjectsV2Command } = s3Module();
-    const out: Array<{ Key: string; Size: number; ETag: string; LastModified: Date; StorageClass: string }> = [];
+    const out: LocalS3Object[] = [];
     let token: string | undefined;
     do {
       const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
@@ -190,9 +199,9 @@ export class LocalS3 {
 
   private async boot(): Promise<Running> {
     let S3rver: new (options: object) => {
+      httpServer?: { closeAllConnections?: () => void };
       run(): Promise<{ port: number }>;
       close(): Promise<void>;
-      httpServer?: { closeAllConnections?: () => void };
     };
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies

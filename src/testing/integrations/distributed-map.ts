@@ -25,9 +25,9 @@
  *   https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
  */
 import * as zlib from 'zlib';
+import type { AnalysedDefinition, AslDefinition, AslState, TaskSpec } from '../definition';
 import { RunnerConfigurationError, StatesError } from '../errors';
 import { buildInterpreterMachine, Json } from '../interpreter';
-import type { AnalysedDefinition, AslDefinition, AslState, TaskSpec } from '../definition';
 import type { MachineModel } from '../model';
 import type { LocalS3 } from '../s3-server';
 import type { ExecutionRecord } from '../types';
@@ -188,7 +188,9 @@ function specOf(name: string, state: AslState, machine: string): DistributedMapS
     maxConcurrency: typeof s.MaxConcurrency === 'number' ? s.MaxConcurrency : undefined,
     label: typeof s.Label === 'string' ? s.Label : undefined,
     itemsPath: typeof s.ItemsPath === 'string' ? s.ItemsPath : undefined,
-    writer: writer ? { resource: writer.Resource as string | undefined, config: writer.WriterConfig as Record<string, unknown> | undefined } : undefined,
+    writer: writer
+      ? { resource: writer.Resource as string | undefined, config: writer.WriterConfig as Record<string, unknown> | undefined }
+      : undefined,
     toleratedFailurePercentage: typeof s.ToleratedFailurePercentage === 'number' ? s.ToleratedFailurePercentage : undefined,
     toleratedFailureCount: typeof s.ToleratedFailureCount === 'number' ? s.ToleratedFailureCount : undefined,
   };
@@ -386,7 +388,9 @@ function checkTolerance(spec: DistributedMapSpec, pct: number | undefined, count
  * one-Pass-state machine, built once per template), so that paths, intrinsics and context
  * references behave exactly as in the rest of the run.
  */
-async function evaluate(spec: DistributedMapSpec, template: Record<string, unknown>, input: Json, context: Record<string, unknown>, what: string): Promise<Json> {
+async function evaluate(
+  spec: DistributedMapSpec, template: Record<string, unknown>, input: Json, context: Record<string, unknown>, what: string,
+): Promise<Json> {
   const definition = JSON.stringify({ StartAt: what, States: { [what]: { Type: 'Pass', Parameters: template, End: true } } });
   const machine = buildInterpreterMachine(definition, `${spec.machine}/${spec.stateName} ${what}`);
   try {
@@ -658,15 +662,13 @@ export function parseCsv(text: string, delimiter = ','): string[][] {
       i++;
       continue;
     }
-    if (c === '"' && field === '') quoted = true;
-    else if (c === delimiter) {
+    if (c === '"' && field === '') {quoted = true;} else if (c === delimiter) {
       row.push(field);
       field = '';
-    } else if (c === '\n') endRow();
-    else if (c === '\r' && text[i + 1] === '\n') {
+    } else if (c === '\n') {endRow();} else if (c === '\r' && text[i + 1] === '\n') {
       endRow();
       i++;
-    } else field += c;
+    } else {field += c;}
     i++;
   }
   if (field !== '' || row.length > 0) endRow();
