@@ -33,9 +33,9 @@ import {
 } from './interpreter';
 import { MachineModel, TableModel, WorkflowModel } from './model';
 import { LocalS3, templateBuckets } from './s3-server';
-import type { CfnTemplate } from './template-resolver';
 import { serveWorkflow } from './server';
 import type { LocalSfnServer, ServeOptions } from './server';
+import type { CfnTemplate } from './template-resolver';
 
 import type {
   ExecutionRecord,
@@ -794,10 +794,17 @@ class RunSession {
   readonly metrics: MetricRecord[] = [];
   crashedAfter?: string;
   fatal?: Error;
+  // --- runner.serve(): RunOptions.executionArn / onStateEvent ---
+  /** The top execution's ARN when the caller chose it (RunOptions.executionArn). */
+  topExecutionArn?: string;
+  /** Listener of the top execution's StateEntered/StateExited events (RunOptions.onStateEvent). */
+  onStateEvent?: RunOptions['onStateEvent'];
   private readonly aborts = new Set<() => void>();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly states: ExecutionState[] = [];
   private childCounter = 0;
+  /** Set by abortRun() (StopExecution through runner.serve()). */
+  private aborted = false;
 
   constructor(
     private readonly model: WorkflowModel,
@@ -816,11 +823,6 @@ class RunSession {
   }
 
   // --- runner.serve(): StopExecution aborts the run (RunOptions.signal) ---
-  private aborted = false;
-  /** The top execution's ARN when the caller chose it (RunOptions.executionArn). */
-  topExecutionArn?: string;
-  /** Listener of the top execution's StateEntered/StateExited events (RunOptions.onStateEvent). */
-  onStateEvent?: RunOptions['onStateEvent'];
   /** Stops every execution of the run; they end ABORTED. */
   abortRun(): void {
     this.aborted = true;
