@@ -16,6 +16,7 @@ export type {
   RetryRecord,
   RunOptions,
   RunResult,
+  RunStateEvent,
   TaskHandler,
   TaskHandlerContext,
 } from './types';
