@@ -17,6 +17,9 @@ export const SAGA_COMPENSATION_FAILED_ERROR = 'Saga.CompensationFailed';
 /** The Fail state a saga ends in once every compensation ran (see src/patterns/saga/saga.ts). */
 export const SAGA_ROLLED_BACK_STATE = 'Saga rolled back';
 
+/** A state machine ARN, optionally qualified by a version number or an alias name. */
+const STATE_MACHINE_ARN = /^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+(:[^:]+)?$/;
+
 /**
  * Redrive works within 14 days of the execution's end.
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html
@@ -251,9 +254,10 @@ export class WorkflowClient {
   private checkpointClient?: CheckpointClient;
 
   constructor(options: WorkflowClientOptions) {
-    if (!options || typeof options.stateMachineArn !== 'string' || !/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(options.stateMachineArn)) {
+    if (!options || typeof options.stateMachineArn !== 'string' || !STATE_MACHINE_ARN.test(options.stateMachineArn)) {
       throw new WorkflowClientError(
-        `stateMachineArn ${JSON.stringify(options?.stateMachineArn)} is not a state machine ARN (arn:<partition>:states:<region>:<account>:stateMachine:<name>). ` +
+        `stateMachineArn ${JSON.stringify(options?.stateMachineArn)} is not a state machine ARN ` +
+          '(arn:<partition>:states:<region>:<account>:stateMachine:<name>, optionally :<version or alias>). ' +
           'Pass workflow.stateMachineArn (e.g. through an environment variable).', 'InvalidOptions');
     }
     const type = options.type ?? 'STANDARD';
@@ -467,7 +471,10 @@ export class WorkflowClient {
   /** The ARN of the Standard execution of `key` (attempt 1 unless given). */
   executionArn(key: string, attempt = 1): string {
     const name = executionNameForKey(key, { attempt });
-    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    // Executions started through a version or alias ARN belong to the state machine itself:
+    // arn:<partition>:states:<region>:<account>:execution:<machine name>:<execution name>
+    const machine = this.stateMachineArn.split(':').slice(0, 7).join(':');
+    return `${machine.replace(':stateMachine:', ':execution:')}:${name}`;
   }
 
   /** Releases the SDK clients' connections (not a client passed in `sfnClient`). */
@@ -498,7 +505,9 @@ export class WorkflowClient {
       if (this.type === 'STANDARD' && (e as Error).name === 'ExecutionAlreadyExists') {
         const existing = latest ? Math.max(attempt, await this.latestAttempt(key)) : attempt;
         const d = await this.describe(this.executionArn(key, existing));
-        if (d) return { key, executionName: d.name, executionArn: d.executionArn, startDate: d.startDate!, attempt: existing, existingStatus: d.status };
+        if (d) {
+          return { key, executionName: d.name, executionArn: d.executionArn, startDate: d.startDate!, attempt: existing, existingStatus: d.status };
+        }
       }
       throw e;
     }

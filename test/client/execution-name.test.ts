@@ -1,6 +1,6 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
-import { executionNameForKey, MAX_EXECUTION_NAME_LENGTH } from '../../src/client';
+import { executionNameForKey, MAX_EXECUTION_NAME_LENGTH, WorkflowClient } from '../../src/client';
 
 /** StartExecution's name rules. https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html */
 const VALID = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
@@ -57,5 +57,20 @@ describe('the client entry point loads no SDK until used', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     expect(JSON.parse(out)).toEqual({ loaded: [], after: true });
+  });
+});
+
+describe('WorkflowClient options', () => {
+  test('a bad state machine ARN is refused with the value and the fix', () => {
+    expect(() => new WorkflowClient({ stateMachineArn: 'orders' })).toThrow(/stateMachineArn "orders" is not a state machine ARN .* Pass workflow.stateMachineArn/);
+    expect(() => new WorkflowClient({ stateMachineArn: 'arn:aws:states:us-east-1:1:stateMachine:M', type: 'FAST' as any })).toThrow(/type "FAST" must be 'STANDARD' or 'EXPRESS'/);
+    expect(() => new WorkflowClient({ stateMachineArn: 'arn:aws:states:us-east-1:1:stateMachine:M', checkpoint: { tableName: 't', namespace: '', stepNames: ['a'] } }))
+      .toThrow(/checkpoint needs tableName, namespace and stepNames/);
+  });
+
+  test('executions started through an alias or version ARN are the state machine\'s executions', () => {
+    const client = new WorkflowClient({ stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Orders:live' });
+    expect(client.executionArn('o-1')).toBe(`arn:aws:states:us-east-1:123456789012:execution:Orders:${executionNameForKey('o-1')}`);
+    expect(client.executionArn('o-1', 2)).toBe(`arn:aws:states:us-east-1:123456789012:execution:Orders:${executionNameForKey('o-1')}-a2`);
   });
 });
