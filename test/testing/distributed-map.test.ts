@@ -4,6 +4,7 @@
  */
 import { gzipSync } from 'zlib';
 import { LocalWorkflowRunner, StatesError } from '../../src/testing';
+import { interpreterModule } from '../../src/testing/interpreter';
 
 const WORK_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:work';
 
@@ -391,5 +392,30 @@ describe('ResultWriter', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('States.ResultWriterFailed');
     expect(result.cause).toMatch(/no-such-bucket.*NoSuchBucket/);
+  });
+});
+
+describe('why the rewrite exists (notices when the interpreter changes)', () => {
+  test('aws-local-stepfunctions alone runs a Distributed Map inline: its ItemReader and ItemBatcher are ignored', async () => {
+    const { StateMachine } = interpreterModule();
+    const definition = {
+      StartAt: 'Fan out',
+      States: {
+        'Fan out': distributedMap({
+          ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: 'data', Key: 'items.json' } },
+          ItemBatcher: { MaxItemsPerBatch: 2 },
+          End: true,
+        }),
+      },
+    };
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: true } });
+    const seen: unknown[] = [];
+    const execution = machine.run([1, 2, 3], {
+      overrides: { taskResourceLocalHandlers: { Work: async (e: any) => { seen.push(e); return e; } } },
+    });
+    // On AWS the items come from s3://data/items.json, two per child execution; the interpreter
+    // iterates the state input one item at a time in the same execution.
+    expect(await execution.result).toEqual([1, 2, 3]);
+    expect(seen).toEqual([1, 2, 3]);
   });
 });
