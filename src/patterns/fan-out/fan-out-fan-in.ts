@@ -509,7 +509,7 @@ export class FanOutFanIn extends Workflow {
 
     this.claimStateName(name);
     const worker = this.bindStep(props.worker, tolerance
-      ? { resultSelector: { 'failed': false, 'output.$': '$', 'tally': [-1] } }
+      ? { resultSelector: { 'failed': false, 'output.$': '$' } }
       : {});
     const state = worker.state;
     if (props.expectedItems !== undefined && (state instanceof sfn.Parallel || state instanceof sfn.Map || state instanceof sfn.CustomState)) {
@@ -529,9 +529,10 @@ export class FanOutFanIn extends Workflow {
         ? {
           'results.$': '$',
           'total.$': 'States.ArrayLength($)',
-          // every result carries `tally`: [-1] when it succeeded, [-1, index] when it failed; the
-          // distinct values, minus the always-present -1, are the failed items
-          'failedCount.$': 'States.MathAdd(States.ArrayLength(States.ArrayUnique($[*].tally[*])), -1)',
+          // The failed items, by a JSONPath filter (a path in a payload template may filter; one that
+          // selects nothing is an empty array: "Paths", https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html).
+          // They are counted by the next state: a filter inside an intrinsic's argument is not documented.
+          'failedItems.$': '$[?(@.failed == true)]',
         }
         : { 'results.$': '$', 'total.$': 'States.ArrayLength($)', 'failedCount': 0 },
       resultPath: '$.fanOut',
@@ -542,9 +543,15 @@ export class FanOutFanIn extends Workflow {
     if (!tolerance) {
       return aggregate ? map.next(aggregate.state) : map;
     }
+    this.claimStateName(`${name}: count failures`);
+    const countFailures = new sfn.Pass(this, `${name}: count failures`, {
+      parameters: { 'results.$': '$.fanOut.results', 'total.$': '$.fanOut.total', 'failedCount.$': 'States.ArrayLength($.fanOut.failedItems)' },
+      resultPath: '$.fanOut',
+    });
+    map.next(countFailures);
 
-    // An empty list skips the Map (the failure count below needs at least one result). The
-    // no-items branch still reads the list, so a missing or non-array itemsPath fails the run.
+    // An empty list skips the Map and the counting (nothing can have failed). The no-items branch
+    // still reads the list, so a missing or non-array itemsPath fails the run.
     const after: sfn.State = aggregate?.state ?? this.succeed(`${name}: done`);
     this.claimStateName(`${name}: any items?`);
     this.claimStateName(`${name}: no items`);
@@ -559,7 +566,7 @@ export class FanOutFanIn extends Workflow {
 
     const exceeded = toleranceExceeded(pct, count, factors !== undefined);
     if (!exceeded) {
-      map.next(after);
+      countFailures.next(after);
       return guard;
     }
     this.claimStateName(`${name}: evaluate tolerance`);
@@ -579,7 +586,7 @@ export class FanOutFanIn extends Workflow {
       error: TOLERANCE_ERROR,
       causePath: '$.fanOut.tolerance.summary',
     });
-    map.next(evaluate).next(
+    countFailures.next(evaluate).next(
       new sfn.Choice(this, `${name}: within tolerance?`).when(exceeded, fail).otherwise(after),
     );
     return guard;
@@ -599,7 +606,6 @@ export class FanOutFanIn extends Workflow {
         'index.$': '$.index',
         'item.$': '$.item',
         'error.$': '$.error',
-        'tally.$': 'States.Array(-1, $.index)',
       },
     });
     state.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });

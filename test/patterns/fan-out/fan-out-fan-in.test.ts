@@ -165,13 +165,13 @@ describe('inline mode: rendered ASL', () => {
             States: {
               'Process item': {
                 ...worker,
-                ResultSelector: { 'failed': false, 'output.$': '$', 'tally': [-1] },
+                ResultSelector: { 'failed': false, 'output.$': '$' },
                 Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Fan out: item failed' }],
                 End: true,
               },
               'Fan out: item failed': {
                 Type: 'Pass',
-                Parameters: { 'failed': true, 'index.$': '$.index', 'item.$': '$.item', 'error.$': '$.error', 'tally.$': 'States.Array(-1, $.index)' },
+                Parameters: { 'failed': true, 'index.$': '$.index', 'item.$': '$.item', 'error.$': '$.error' },
                 End: true,
               },
             },
@@ -179,8 +179,14 @@ describe('inline mode: rendered ASL', () => {
           ResultSelector: {
             'results.$': '$',
             'total.$': 'States.ArrayLength($)',
-            'failedCount.$': 'States.MathAdd(States.ArrayLength(States.ArrayUnique($[*].tally[*])), -1)',
+            'failedItems.$': '$[?(@.failed == true)]',
           },
+          ResultPath: '$.fanOut',
+          Next: 'Fan out: count failures',
+        },
+        'Fan out: count failures': {
+          Type: 'Pass',
+          Parameters: { 'results.$': '$.fanOut.results', 'total.$': '$.fanOut.total', 'failedCount.$': 'States.ArrayLength($.fanOut.failedItems)' },
           ResultPath: '$.fanOut',
           Next: 'Fan out: evaluate tolerance',
         },
