@@ -1173,14 +1173,26 @@ class RunSession {
     // The handler counts as running (no time skipping) until it settles, even after a timeout:
     // its real duration is time the workflow waits for (the attempt awaits it below).
     const release = clock.enter();
-    if (effectiveTimeout === undefined && heartbeatSeconds === undefined && !callback) {
-      // Fast path: no timer, no callback.
+    if (heartbeatSeconds === undefined && !callback) {
+      // Fast path: no heartbeat, no callback. A TimeoutSeconds alone needs no timer: while the
+      // handler runs the clock never skips, so the deadline can only pass in real time or through
+      // advance(); either way the attempt reports States.Timeout once the handler settled, which is
+      // when the timer path would report it too (it awaits the handler's side effects).
+      const start = effectiveTimeout === undefined ? 0 : clock.now();
       let result: unknown;
       try {
         result = await this.perform(machine, spec, params, exec, context, fault, call);
+      } catch (e) {
+        if (effectiveTimeout !== undefined && clock.now() - start >= effectiveTimeout * 1000 && e instanceof Error && !(e instanceof RunnerConfigurationError)) {
+          throw statesTimeoutErrorSync(`Task '${spec.name}' timed out after ${effectiveTimeout} s (TimeoutSeconds)`);
+        }
+        throw e;
       } finally {
         release();
         if (token !== undefined) services.tasks.delete(token);
+      }
+      if (effectiveTimeout !== undefined && clock.now() - start >= effectiveTimeout * 1000) {
+        throw statesTimeoutErrorSync(`Task '${spec.name}' timed out after ${effectiveTimeout} s (TimeoutSeconds)`);
       }
       // the result crosses the API as JSON: one serialization, size-checked (undefined becomes null)
       return cloneJson(result, spec.name);
