@@ -202,7 +202,7 @@ describe('tolerated failures', () => {
     expect((await runner.run({ items, count: 4 })).error).toBe('States.ExceedToleratedFailureThreshold');
   });
 
-  test('States.ExceedToleratedFailureThreshold is caught by the Map\'s Catch, and Retry/ResultPath of the Map still apply', async () => {
+  test('States.ExceedToleratedFailureThreshold is caught by the Map\'s Catch, whose ResultPath applies', async () => {
     const runner = await runnerFor({
       'Fan out': distributedMap({
         ItemsPath: '$.items',
@@ -216,6 +216,32 @@ describe('tolerated failures', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.statesEntered).toEqual(['Fan out', 'Too many']);
     expect((result.output as any).error.Error).toBe('States.ExceedToleratedFailureThreshold');
+  });
+});
+
+describe('Retry of the Map', () => {
+  test('a Retry on States.ExceedToleratedFailureThreshold runs the whole Map Run again (its children included)', async () => {
+    const runner = await runnerFor({
+      'Fan out': distributedMap({
+        ItemsPath: '$.items',
+        Retry: [{ ErrorEquals: ['States.ExceedToleratedFailureThreshold'], MaxAttempts: 1, IntervalSeconds: 30 }],
+        End: true,
+      }),
+    });
+    let calls = 0;
+    runner.setHandler('Work', (e: number) => {
+      calls++;
+      if (e === 2 && calls <= 2) throw new StatesError('Flaky', 'first Map Run');
+      return e;
+    });
+    const started = Date.now();
+    const result = await runner.run({ items: [1, 2] });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual([1, 2]);
+    expect(result.executions.filter((e) => e.parent === 0)).toHaveLength(4);
+    expect(result.retries.map((r) => [r.state, r.error])).toEqual([['Fan out', 'States.ExceedToleratedFailureThreshold']]);
+    // the 30 s backoff is skipped (virtual time)
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
 
