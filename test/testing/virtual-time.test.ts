@@ -132,9 +132,7 @@ describe('virtual time: Waits, backoff and timeouts advance the runner clock ins
     }
   });
 
-  test('a task TimeoutSeconds fires on the virtual clock while the task waits (Parallel branch waiting longer)', async () => {
-    // The handler waits 10 virtual minutes through the runner (a callback nobody answers would hold
-    // the clock); a Wait of 10 minutes in another branch lets the clock skip past the 5-minute timeout.
+  test('a callback TimeoutSeconds inside a Parallel branch fires on the virtual clock, caught by the Parallel state', async () => {
     const runner = await LocalWorkflowRunner.create({
       template: templateWith({
         StartAt: 'Both',
