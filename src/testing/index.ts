@@ -7,7 +7,8 @@
  * runner is created.
  */
 export { LocalWorkflowRunner } from './runner';
-export type { LocalWorkflowRunnerOptions, WorkflowSource } from './runner';
+export type { LocalWorkflowRunnerOptions, PendingCallback, WorkflowSource } from './runner';
+export { MAX_PAYLOAD_BYTES, MAX_HISTORY_EVENTS, EXPRESS_MAX_SECONDS, STANDARD_MAX_SECONDS } from './runner';
 export type { LocalSfnServer, ServeOptions, ServedExecution } from './server';
 export type {
   ExecutionRecord,
