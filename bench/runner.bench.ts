@@ -14,6 +14,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Saga, Step, WorkflowFunction } from '../src';
 import { LocalWorkflowRunner } from '../src/testing';
 import { buildInterpreterMachine, clearInterpreterCache, interpreterModule, Json } from '../src/testing/interpreter';
 import { WorkflowModel } from '../src/testing/model';
@@ -63,9 +64,90 @@ function mapStack(): sfn.StateMachine {
 
 const handlerFor = (names: string[]) => Object.fromEntries(names.map((n) => [n, async (e: unknown) => e]));
 
+const SAGA_STEPS = 10;
+const SAGA_SECONDS = Number(process.env.SAGA_SECONDS ?? 6);
+const SAGA_ROUNDS = Number(process.env.SAGA_ROUNDS ?? 3);
+
+/** A 10-step Saga of the library (every step but the last compensated). */
+function sagaStack(): Saga {
+  const stack = new Stack(new App(), 'SagaBench', { env: { account: '123456789012', region: 'us-east-1' } });
+  const fns = Array.from({ length: SAGA_STEPS }, (_, i) => new WorkflowFunction(stack, `Fn${i + 1}`, {
+    code: lambda.Code.fromInline('exports.handler = async (e) => e;'),
+  }));
+  return new Saga(stack, 'Saga', {
+    steps: fns.map((fn, i) => ({
+      action: Step.lambda(`Step ${i + 1}`, fn),
+      compensation: i < SAGA_STEPS - 1 ? Step.lambda(`Undo ${i + 1}`, fn) : undefined,
+    })),
+  });
+}
+
+/**
+ * Executions per second of `once` over `seconds` (after a warm-up), per wall-clock second and per
+ * second of this process's CPU time (user + system): the CPU figure is the stable one on a shared,
+ * loaded machine.
+ */
+async function perSecond(once: (i: number) => Promise<void>, seconds: number): Promise<{ wall: number; cpu: number }> {
+  for (let i = 0; i < 20; i++) await once(i);
+  let n = 0;
+  const t = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) await once(n++);
+  const used = process.cpuUsage(cpu);
+  return { wall: n / (ms(t) / 1000), cpu: n / ((used.user + used.system) / 1e6) };
+}
+
+/**
+ * The issue-11 throughput goal: runner executions/s of a 10-step saga's happy path vs
+ * aws-local-stepfunctions alone on the same (resolved) ASL with the same trivial handlers.
+ * Interleaved rounds; medians.
+ */
+async function sagaThroughput(): Promise<{ runner: number; direct: number; ratio: number; cpuRatio: number; rounds: Array<Record<string, number>> }> {
+  const saga = sagaStack();
+  const { template, logicalId } = loadWorkflowSource(saga);
+  const model = WorkflowModel.of(template).machine(logicalId);
+  const taskNames = [...model.analysed.tasks.keys()];
+  // Small results, as real steps return (an echo handler would double the saga state at every step).
+  const smallResults = Object.fromEntries(taskNames.map((n) => [n, async () => ({ ok: true, step: n })]));
+  const runner = await LocalWorkflowRunner.create(saga, { handlers: smallResults });
+  const { StateMachine } = interpreterModule();
+  const direct = new StateMachine(model.definition, { validationOptions: { checkArn: false, checkPaths: true } });
+  const directHandlers = smallResults as unknown as Record<string, (input: Json) => Promise<Json>>;
+  const rounds: Array<{ runner: number; direct: number; runnerCpu: number; directCpu: number }> = [];
+  for (let r = 0; r < SAGA_ROUNDS; r++) {
+    const runnerRate = await perSecond(async (i) => {
+      const res = await runner.run({ orderId: `o-${i}` });
+      if (res.status !== 'SUCCEEDED') throw new Error(`bad saga run: ${res.status} ${res.error} ${res.cause}`);
+    }, SAGA_SECONDS);
+    const directRate = await perSecond(async (i) => {
+      await direct.run({ orderId: `o-${i}` }, {
+        overrides: { taskResourceLocalHandlers: directHandlers },
+        context: { Execution: { Id: `${model.arn}:e-${i}`, Name: `e-${i}` }, StateMachine: { Id: model.arn, Name: model.name } },
+      }).result;
+    }, SAGA_SECONDS);
+    rounds.push({ runner: round(runnerRate.wall, 1), direct: round(directRate.wall, 1), runnerCpu: round(runnerRate.cpu, 1), directCpu: round(directRate.cpu, 1) });
+  }
+  await runner.close();
+  const runnerMedian = median(rounds.map((x) => x.runner));
+  const directMedian = median(rounds.map((x) => x.direct));
+  const cpuRatio = median(rounds.map((x) => x.runnerCpu / x.directCpu));
+  return { runner: runnerMedian, direct: directMedian, ratio: round(runnerMedian / directMedian, 3), cpuRatio: round(cpuRatio, 3), rounds };
+}
+
 async function main(): Promise<void> {
   const total = process.hrtime.bigint();
   interpreterModule();
+
+  // --- 10-step saga: runner vs aws-local-stepfunctions alone (issue 11 goal: >= 0.9x) ----------
+  const saga = await sagaThroughput();
+  console.log(`  ${SAGA_STEPS}-step saga: runner ${saga.runner} exec/s, aws-local-stepfunctions alone ${saga.direct} exec/s, wall ratio ${saga.ratio}, per-CPU-second ratio ${saga.cpuRatio} (rounds ${JSON.stringify(saga.rounds)})`);
+  if (process.env.BENCH_ONLY === 'saga') {
+    const dir = path.join(__dirname, 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'runner-saga.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, saga }, null, 2) + '\n');
+    return;
+  }
 
   // --- load: synth + resolve + build interpreter ---------------------------------------
   const coldMachine = chainStack('ColdChain');
@@ -177,6 +259,7 @@ async function main(): Promise<void> {
       cachedMedianMs: round(median(cachedLoads), 3),
       createRunnerCachedMs: round(createCachedMs),
     },
+    saga: { steps: SAGA_STEPS, runnerExecutionsPerSec: saga.runner, directExecutionsPerSec: saga.direct, runnerOverDirect: saga.ratio, runnerOverDirectCpu: saga.cpuRatio, rounds: saga.rounds },
     chain: {
       steps: CHAIN_LENGTH,
       runnerExecutionsPerSec: round(runnerChainPerSec, 1),

@@ -209,6 +209,26 @@ export function grantLogStreamWrites(role: iam.Role, logGroup: { logGroupArn: st
 }
 
 /**
+ * Acknowledges on `policy` (the resource a statement landed in) exactly the
+ * `AwsSolutions-IAM5[Resource::...]` findings of those of its statements, resolved now, whose
+ * resources contain a `*` and pass `owned` (e.g. the executions of one state machine). Other
+ * wildcards in the same policy stay reported.
+ */
+export function acknowledgeOwnedWildcards(policy: IConstruct, document: iam.PolicyDocument, owned: (resource: string) => boolean, reason: string): void {
+  const json = Stack.of(policy).resolve(document.toJSON()) as { Statement?: Array<{ Resource?: unknown }> } | undefined;
+  const ids = new Set<string>();
+  for (const statement of json?.Statement ?? []) {
+    for (const resource of ([] as unknown[]).concat(statement.Resource ?? [])) {
+      const flat = flatten(resource);
+      if (flat.includes('*') && flat !== '*' && owned(flat)) ids.add(`AwsSolutions-IAM5[Resource::${flat}]`);
+    }
+  }
+  for (const id of ids) {
+    Validations.of(policy).acknowledge({ id, reason });
+  }
+}
+
+/**
  * An `iam.Role` for the roles the library creates (state machine, WorkflowFunction): statements
  * that are the library's own unavoidable wildcards, including those aws-cdk-lib adds internally
  * (X-Ray for active tracing, log delivery for state machine logging), go to its LibraryPolicy
@@ -251,7 +271,8 @@ export function wildcardFindings(scope: IConstruct, statement: iam.PolicyStateme
     .map((r) => `AwsSolutions-IAM5[Resource::${r}]`);
 }
 
-function flatten(node: unknown): string {
+/** A resolved IAM resource as cdk-nag spells it in a finding id (`<Id.Attr>`, joins flattened). */
+export function flatten(node: unknown): string {
   if (node === undefined) {
     return '';
   }

@@ -3,6 +3,8 @@
  * ignore, classification of Task resources, and the small rewrites the runner needs.
  */
 
+import { rewriteDistributedMaps } from './integrations/distributed-map';
+
 /** An ASL state (loosely typed: the runner reads only a few fields). */
 export type AslState = Record<string, unknown> & { readonly Type: string };
 
@@ -22,12 +24,51 @@ export type TaskKind =
   | { readonly kind: 'metric' }
   | { readonly kind: 'other' };
 
+/** A `Retry` entry of an ASL state. */
+export interface AslRetrySpec {
+  readonly ErrorEquals: string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: 'FULL' | 'NONE';
+}
+
 /** A Task state of a definition, with its classification. */
 export interface TaskSpec {
   readonly name: string;
   readonly resource: string;
+  /** The state as written (before the runner's rewrites). */
   readonly state: AslState;
   readonly task: TaskKind;
+  /** The state's `Retry` (run by the runner, on the virtual clock; removed from what the interpreter sees). Default: none. */
+  readonly retry?: readonly AslRetrySpec[];
+  /** `TimeoutSeconds` (absent: Step Functions' default of 99999999 s). */
+  readonly timeoutSeconds?: number;
+  /** `HeartbeatSeconds`. */
+  readonly heartbeatSeconds?: number;
+  /** The Parameters were wrapped in an envelope carrying `TimeoutSecondsPath` / `HeartbeatSecondsPath` values. */
+  readonly envelope?: boolean;
+  /** The resource ends in `.waitForTaskToken`: the task waits for SendTaskSuccess/Failure. */
+  readonly callback?: boolean;
+  /** The input may hold context sentinels (`$$.Task.Token`, `$$.State.RetryCount`) to substitute per attempt. */
+  readonly sentinels?: boolean;
+}
+
+/** A Wait state, which the runner runs on its virtual clock (rendered as a local Task for the interpreter). */
+export interface WaitSpec {
+  readonly name: string;
+  readonly seconds?: number;
+  readonly timestamp?: string;
+  /** The value comes from `SecondsPath` (true) or `TimestampPath` (false) through the Parameters envelope. */
+  readonly path?: 'seconds' | 'timestamp';
+}
+
+/** The per-state context the runner gives the interpreter (`$$.State` is rewritten to `$$.LocalState.s<i>`). */
+export interface StateContextSpec {
+  readonly key: string;
+  readonly name: string;
+  readonly task: boolean;
 }
 
 /** The analysed form of one state machine definition. */
@@ -38,11 +79,31 @@ export interface AnalysedDefinition {
   readonly tasks: ReadonlyMap<string, TaskSpec>;
   /** Every state, by name, including nested ones. */
   readonly states: ReadonlyMap<string, AslState>;
-  /** Names of Wait states (their waits are skipped). */
+  /** Wait states, by name (run on the virtual clock). */
+  readonly waits: ReadonlyMap<string, WaitSpec>;
+  /** Names of Wait states. */
   readonly waitStates: readonly string[];
-  /** Names of states that have a `Retry` field (their retry pauses are skipped). */
+  /** Names of Parallel/Map states that have a `Retry` field (the interpreter retries them; pauses are 0 there). */
   readonly retryStates: readonly string[];
+  /** The per-state context entries (`$$.State.*`). */
+  readonly stateContexts: readonly StateContextSpec[];
+  /** The definition's `TimeoutSeconds` (run on the virtual clock; removed from what the interpreter sees). */
+  readonly timeoutSeconds?: number;
 }
+
+/** The `Resource` the runner gives a Wait state rendered as a local Task. */
+export const LOCAL_WAIT_RESOURCE = 'arn:aws:states:::local-runner:wait';
+/** Key of the Parameters envelope the runner adds for `TimeoutSecondsPath` / `HeartbeatSecondsPath` / wait paths. */
+export const ENVELOPE_KEY = '__localRunnerEnvelope';
+/** Sentinel standing for `$$.Task.Token` until the task attempt substitutes its token. */
+export const TOKEN_SENTINEL = '\u0000LocalWorkflowRunner:Task.Token\u0000';
+/** Sentinel standing for `$$.State.RetryCount` of a Task state until the attempt substitutes its number. */
+export const RETRY_COUNT_SENTINEL = '\u0000LocalWorkflowRunner:State.RetryCount\u0000';
+/**
+ * Step Functions' default Task `TimeoutSeconds` (99999999), see "Task workflow state"
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
+ */
+export const DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999;
 
 /** Largest timeout (seconds) a Node timer can hold; larger ASL values would overflow to 1 ms. */
 export const MAX_TIMER_SECONDS = 2_147_483;
@@ -102,20 +163,10 @@ function refusal(machine: string, state: string | undefined, feature: string, ad
   return new Error(`LocalWorkflowRunner cannot faithfully run ${where}: ${feature} (aws-local-stepfunctions ignores it). ${advice}`);
 }
 
-const DISTRIBUTED_ONLY_FIELDS = [
-  'ItemReader',
-  'ResultWriter',
-  'ItemBatcher',
-  'ToleratedFailurePercentage',
-  'ToleratedFailurePercentagePath',
-  'ToleratedFailureCount',
-  'ToleratedFailureCountPath',
-];
-
 /**
  * Throws a clear error when the definition uses something the interpreter would silently
- * ignore: JSONata, `Assign`, `Output`, `Arguments`, and Distributed Map item readers,
- * result writers, batchers and failure tolerances.
+ * ignore: JSONata, `Assign`, `Output`, `Arguments`. (Distributed Maps are executed by the runner:
+ * see integrations/distributed-map.ts.)
  */
 export function assertSupported(def: AslDefinition, machine: string): void {
   if (def.QueryLanguage === 'JSONata') {
@@ -130,69 +181,191 @@ export function assertSupported(def: AslDefinition, machine: string): void {
         throw refusal(machine, name, `the '${field}' field (variables / JSONata)`, 'Use JSONPath Parameters/ResultSelector/ResultPath, or assert the template.');
       }
     }
-    if (state.Type === 'Map') {
-      const processor = (state.ItemProcessor ?? {}) as { ProcessorConfig?: { Mode?: string } };
-      if (processor.ProcessorConfig?.Mode === 'DISTRIBUTED') {
-        // Every Distributed Map is refused: the interpreter runs it inline, so child executions,
-        // their failure tolerance (0 % unless set), readers, writers and batching would all be wrong.
-        const fields = DISTRIBUTED_ONLY_FIELDS.filter((field) => state[field] !== undefined);
-        throw new Error(
-          `LocalWorkflowRunner cannot faithfully run state '${name}' of state machine '${machine}': Distributed Map` +
-            (fields.length > 0 ? ` with ${fields.join(', ')}` : '') +
-            ' (aws-local-stepfunctions runs it inline as an ordinary Map, ignoring child executions, item readers, result writers, batching and failure tolerance). Test the inline mode, or assert the template.',
-        );
-      }
-    }
   });
+}
+
+/** Fields of a state that hold a JSONPath (they may read the context object). */
+const PATH_FIELDS = [
+  'InputPath', 'OutputPath', 'ItemsPath', 'SecondsPath', 'TimestampPath', 'TimeoutSecondsPath', 'HeartbeatSecondsPath',
+  'ErrorPath', 'CausePath', 'MaxConcurrencyPath',
+];
+/** Payload template fields of a state (their `.$` values may read the context object). */
+const TEMPLATE_FIELDS = ['Parameters', 'ResultSelector', 'ItemSelector'];
+
+/**
+ * Rewrites the context paths the interpreter does not provide faithfully: `$$.State.*` (it has no
+ * `$$.State`) to the per-state `$$.LocalState.<key>.*`, `$$.Task.*` (no task token) to
+ * `$$.LocalTask.*`, `$$.Execution.*` (its `StartTime` is the real clock) to `$$.LocalExecution.*`.
+ */
+function rewriteContextPaths(value: string, stateKey: string): string {
+  if (!value.includes('$$.')) return value;
+  return value.replace(/\$\$\.(State|Task|Execution)(?![A-Za-z0-9_])/g, (_whole, what: string) =>
+    what === 'State' ? `$$.LocalState.${stateKey}` : what === 'Task' ? '$$.LocalTask' : '$$.LocalExecution');
+}
+
+function rewriteTemplate(template: unknown, stateKey: string): unknown {
+  if (Array.isArray(template)) return template.map((v) => rewriteTemplate(v, stateKey));
+  if (template && typeof template === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(template)) {
+      out[k] = k.endsWith('.$') && typeof v === 'string' ? rewriteContextPaths(v, stateKey) : rewriteTemplate(v, stateKey);
+    }
+    return out;
+  }
+  return template;
+}
+
+function rewriteChoiceRule(rule: Record<string, unknown>, stateKey: string): void {
+  for (const [k, v] of Object.entries(rule)) {
+    if (typeof v === 'string' && (k === 'Variable' || k.endsWith('Path'))) rule[k] = rewriteContextPaths(v, stateKey);
+  }
+  for (const key of ['And', 'Or']) {
+    if (Array.isArray(rule[key])) for (const r of rule[key] as Array<Record<string, unknown>>) rewriteChoiceRule(r, stateKey);
+  }
+  if (rule.Not && typeof rule.Not === 'object') rewriteChoiceRule(rule.Not as Record<string, unknown>, stateKey);
 }
 
 /**
  * Analyses a (resolved) definition: classifies tasks and prepares the JSON handed to the interpreter.
  *
- * Rewrites: every Task without `TimeoutSeconds`/`TimeoutSecondsPath` gets the largest timer-safe
- * timeout (the interpreter otherwise imposes 60 s, while Step Functions has no default task timeout),
- * and timeouts above what a Node timer holds are clamped (they would otherwise fire after 1 ms).
+ * Rewrites (each has a test in test/testing/interpreter-deviations.test.ts that runs the raw
+ * interpreter and fails when it stops deviating):
+ * - Task `Retry` is removed: the runner retries on its virtual clock, with seeded jitter and
+ *   `$$.State.RetryCount`; Task `TimeoutSeconds`/`HeartbeatSeconds` are enforced by the runner on
+ *   the virtual clock (the interpreter gets a timer-safe maximum, as it would otherwise impose 60 s);
+ * - `TimeoutSecondsPath`/`HeartbeatSecondsPath` values travel in a Parameters envelope;
+ * - Wait states become local Tasks that the runner runs on the virtual clock (the interpreter sleeps
+ *   in real time);
+ * - the top-level `TimeoutSeconds` is removed (the runner times the execution out on the virtual clock);
+ * - `ResultPath: "$"` (state and Catch) is dropped: the interpreter would write a literal `"$"` key;
+ * - context paths (`$$.State`, `$$.Task`, `$$.Execution`) are redirected, see {@link rewriteContextPaths};
+ * - Choice type tests with `false` become `Not` of the `true` test.
  */
 export function analyseDefinition(def: AslDefinition, machine: string): AnalysedDefinition {
   assertSupported(def, machine);
   const prepared = JSON.parse(JSON.stringify(def)) as AslDefinition & { TimeoutSeconds?: number; QueryLanguage?: string };
-  if (typeof prepared.TimeoutSeconds === 'number' && prepared.TimeoutSeconds > MAX_TIMER_SECONDS) {
-    prepared.TimeoutSeconds = MAX_TIMER_SECONDS;
-  }
+  const timeoutSeconds = typeof prepared.TimeoutSeconds === 'number' ? prepared.TimeoutSeconds : undefined;
+  delete prepared.TimeoutSeconds;
   const tasks = new Map<string, TaskSpec>();
   const states = new Map<string, AslState>();
-  const waitStates: string[] = [];
+  const waits = new Map<string, WaitSpec>();
   const retryStates: string[] = [];
+  const stateContexts: StateContextSpec[] = [];
   const stripQueryLanguage = (d: Record<string, unknown>): void => {
     if (d.QueryLanguage === 'JSONPath') delete d.QueryLanguage;
   };
   stripQueryLanguage(prepared);
-  forEachState(prepared, (name, state) => {
-    if (states.has(name)) {
-      throw new Error(
-        `LocalWorkflowRunner: state machine '${machine}' has two states named '${name}'; the runner identifies steps by state name, so names must be unique`,
-      );
-    }
-    const s = state as Record<string, unknown>;
-    stripQueryLanguage(s);
-    // `ResultPath: "$"` means the default (the result replaces the input); the interpreter would
-    // write it under a literal "$" key instead, so the field is dropped.
-    if (s.ResultPath === '$') delete s.ResultPath;
-    states.set(name, state);
-    if (state.Type === 'Choice') rewriteNegatedTypeTests(s);
-    if (state.Type === 'Wait') waitStates.push(name);
-    if (Array.isArray(state.Retry)) retryStates.push(name);
-    if (state.Type === 'Task') {
-      if (s.TimeoutSeconds === undefined && s.TimeoutSecondsPath === undefined) {
-        s.TimeoutSeconds = MAX_TIMER_SECONDS;
-      } else if (typeof s.TimeoutSeconds === 'number' && s.TimeoutSeconds > MAX_TIMER_SECONDS) {
-        s.TimeoutSeconds = MAX_TIMER_SECONDS;
-      }
-      const resource = String(state.Resource);
-      tasks.set(name, { name, resource, state, task: classifyResource(resource) });
-    }
+  const original = new Map<string, AslState>();
+  forEachState(def, (name, state) => {
+    if (!original.has(name)) original.set(name, state);
   });
-  return { preparedJson: JSON.stringify(prepared), tasks, states, waitStates, retryStates };
+  const rewriteStates = (d: AslDefinition): void => {
+    stripQueryLanguage(d as unknown as Record<string, unknown>);
+    for (const [name, state] of Object.entries(d.States ?? {})) {
+      if (states.has(name)) {
+        throw new Error(
+          `LocalWorkflowRunner: state machine '${machine}' has two states named '${name}'; the runner identifies steps by state name, so names must be unique`,
+        );
+      }
+      const s = state as Record<string, unknown>;
+      stripQueryLanguage(s);
+      const key = `s${stateContexts.length}`;
+      stateContexts.push({ key, name, task: state.Type === 'Task' });
+      // Context paths, in every field that holds a path or a payload template.
+      for (const field of PATH_FIELDS) {
+        if (typeof s[field] === 'string') s[field] = rewriteContextPaths(s[field] as string, key);
+      }
+      for (const field of TEMPLATE_FIELDS) {
+        if (s[field] !== undefined) s[field] = rewriteTemplate(s[field], key);
+      }
+      if (state.Type === 'Choice') {
+        rewriteNegatedTypeTests(s);
+        if (Array.isArray(s.Choices)) for (const r of s.Choices as Array<Record<string, unknown>>) rewriteChoiceRule(r, key);
+      }
+      // `ResultPath: "$"` means the default (the result replaces the input); the interpreter would
+      // write it under a literal "$" key instead, so the field is dropped (state and Catch).
+      // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html
+      if (s.ResultPath === '$') delete s.ResultPath;
+      if (Array.isArray(s.Catch)) {
+        s.Catch = (s.Catch as Array<Record<string, unknown>>).map((c) => {
+          if (c.ResultPath !== '$') return c;
+          const { ResultPath: _dropped, ...rest } = c;
+          return rest;
+        });
+      }
+      states.set(name, original.get(name) ?? state);
+      if (state.Type === 'Parallel' && Array.isArray(s.Branches)) {
+        for (const branch of s.Branches as AslDefinition[]) rewriteStates(branch);
+      }
+      if (state.Type === 'Map') {
+        const processor = (s.ItemProcessor ?? s.Iterator) as (AslDefinition & { ProcessorConfig?: { Mode?: string } }) | undefined;
+        // A Distributed Map's processor is a state machine of its own (see rewriteDistributedMaps).
+        if (processor && processor.ProcessorConfig?.Mode !== 'DISTRIBUTED') rewriteStates(processor);
+      }
+      if ((state.Type === 'Parallel' || state.Type === 'Map') && Array.isArray(s.Retry)) retryStates.push(name);
+      if (state.Type === 'Wait') {
+        waits.set(name, {
+          name,
+          seconds: typeof s.Seconds === 'number' ? s.Seconds : undefined,
+          timestamp: typeof s.Timestamp === 'string' ? s.Timestamp : undefined,
+          path: typeof s.SecondsPath === 'string' ? 'seconds' : typeof s.TimestampPath === 'string' ? 'timestamp' : undefined,
+        });
+        const path = (s.SecondsPath ?? s.TimestampPath) as string | undefined;
+        const replacement: Record<string, unknown> = { Type: 'Task', Resource: LOCAL_WAIT_RESOURCE, TimeoutSeconds: MAX_TIMER_SECONDS };
+        for (const field of ['Comment', 'InputPath', 'OutputPath', 'Next', 'End']) {
+          if (s[field] !== undefined) replacement[field] = s[field];
+        }
+        if (path !== undefined) replacement.Parameters = { [ENVELOPE_KEY]: { 'input.$': '$', 'value.$': path } };
+        d.States[name] = replacement as AslState;
+        continue;
+      }
+      if (state.Type === 'Task') {
+        const resource = String(state.Resource);
+        const timeoutPath = s.TimeoutSecondsPath as string | undefined;
+        const heartbeatPath = s.HeartbeatSecondsPath as string | undefined;
+        const envelope = timeoutPath !== undefined || heartbeatPath !== undefined;
+        if (envelope) {
+          const inner: Record<string, unknown> = s.Parameters !== undefined ? { p: s.Parameters } : { 'p.$': '$' };
+          if (timeoutPath !== undefined) inner['timeout.$'] = timeoutPath;
+          if (heartbeatPath !== undefined) inner['heartbeat.$'] = heartbeatPath;
+          s.Parameters = { [ENVELOPE_KEY]: inner };
+        }
+        const heartbeatSeconds = typeof s.HeartbeatSeconds === 'number' ? s.HeartbeatSeconds : undefined;
+        const retry = Array.isArray(s.Retry) ? (s.Retry as AslRetrySpec[]) : [];
+        delete s.Retry;
+        delete s.TimeoutSecondsPath;
+        delete s.HeartbeatSecondsPath;
+        delete s.HeartbeatSeconds;
+        const timeout = typeof s.TimeoutSeconds === 'number' ? s.TimeoutSeconds : undefined;
+        s.TimeoutSeconds = MAX_TIMER_SECONDS;
+        const params = s.Parameters === undefined ? '' : JSON.stringify(s.Parameters);
+        tasks.set(name, {
+          name,
+          resource,
+          state: original.get(name) ?? state,
+          task: classifyResource(resource),
+          retry,
+          timeoutSeconds: timeout,
+          heartbeatSeconds,
+          envelope,
+          callback: resource.endsWith('.waitForTaskToken'),
+          sentinels: params.includes('$$.LocalTask') || params.includes(`$$.LocalState.${key}`),
+        });
+      }
+    }
+  };
+  rewriteStates(prepared);
+  for (const spec of rewriteDistributedMaps(prepared, def, machine, analyseDefinition)) tasks.set(spec.name, spec);
+  return {
+    preparedJson: JSON.stringify(prepared),
+    tasks,
+    states,
+    waits,
+    waitStates: [...waits.keys()],
+    retryStates,
+    stateContexts,
+    timeoutSeconds,
+  };
 }
 
 /** Choice type tests whose `false` form the interpreter never matches. */

@@ -7,7 +7,9 @@
  * runner is created.
  */
 export { LocalWorkflowRunner } from './runner';
-export type { LocalWorkflowRunnerOptions, WorkflowSource } from './runner';
+export type { LocalWorkflowRunnerOptions, PendingCallback, WorkflowSource } from './runner';
+export { MAX_PAYLOAD_BYTES, MAX_HISTORY_EVENTS, EXPRESS_MAX_SECONDS, STANDARD_MAX_SECONDS } from './runner';
+export type { LocalSfnServer, ServeOptions, ServedExecution } from './server';
 export type {
   ExecutionRecord,
   ExecutionStatus,
@@ -15,6 +17,7 @@ export type {
   RetryRecord,
   RunOptions,
   RunResult,
+  RunStateEvent,
   TaskHandler,
   TaskHandlerContext,
 } from './types';

@@ -96,30 +96,40 @@ export function interpreterModule(): InterpreterModule {
         `npm install --save-dev aws-local-stepfunctions@^3 (${(e as Error).message})`,
     );
   }
+  patchIndefinitePaths();
   return loaded;
 }
 
 /** Built interpreter machines, keyed by the exact prepared definition string (validation is slow). */
 const machineCache = new Map<string, InterpreterStateMachine>();
 
+/** Prepared definitions already checked by the interpreter's validator. */
+const validated = new Set<string>();
+
 /**
  * Builds (or returns the cached) interpreter state machine for a prepared definition.
- * ARN checks are off (the runner's ARNs are fake); JSONPath checks stay on.
+ *
+ * The interpreter's definition validator (asl-validator) is skipped unless `validate` is true: it
+ * costs about 3 s per process (it compiles its JSON schemas), CDK renders valid ASL and Step
+ * Functions validates the definition at deploy time, and it rejects some definitions Step Functions
+ * accepts (e.g. an escaped backslash in an intrinsic function string). With `validate`, ARN checks
+ * are off (the runner's ARNs are fake) and JSONPath checks on.
  */
-export function buildInterpreterMachine(definitionJson: string, label: string): InterpreterStateMachine {
+export function buildInterpreterMachine(definitionJson: string, label: string, validate = false): InterpreterStateMachine {
+  const { StateMachine } = interpreterModule();
+  if (validate && !validated.has(definitionJson)) {
+    try {
+      new StateMachine(JSON.parse(definitionJson), { validationOptions: { checkArn: false, checkPaths: true } });
+    } catch (e) {
+      throw new Error(`LocalWorkflowRunner: the definition of state machine '${label}' was rejected by aws-local-stepfunctions: ${(e as Error).message}`);
+    }
+    validated.add(definitionJson);
+  }
   const cached = machineCache.get(definitionJson);
   if (cached) {
     return cached;
   }
-  const { StateMachine } = interpreterModule();
-  let machine: InterpreterStateMachine;
-  try {
-    machine = new StateMachine(JSON.parse(definitionJson), {
-      validationOptions: { checkArn: false, checkPaths: true },
-    });
-  } catch (e) {
-    throw new Error(`LocalWorkflowRunner: the definition of state machine '${label}' was rejected by aws-local-stepfunctions: ${(e as Error).message}`);
-  }
+  const machine = new StateMachine(JSON.parse(definitionJson), { validationOptions: { noValidate: true } });
   machineCache.set(definitionJson, machine);
   return machine;
 }
@@ -180,6 +190,107 @@ export async function makeStatesTimeoutError(cause: string): Promise<Error> {
       throw new Error('LocalWorkflowRunner: could not obtain the States.Timeout error of aws-local-stepfunctions');
     }
   }
+  const error = Object.create(timeoutErrorPrototype) as Error & { retryable: boolean; catchable: boolean };
+  Object.defineProperty(error, 'message', { value: cause, writable: true, configurable: true });
+  Object.defineProperty(error, 'name', { value: 'States.Timeout', writable: true, configurable: true });
+  Object.defineProperty(error, 'stack', { value: `States.Timeout: ${cause}`, writable: true, configurable: true });
+  error.retryable = true;
+  error.catchable = true;
+  return error;
+}
+
+export { VERIFIED_INTERPRETER_VERSION } from './version';
+
+/** The installed aws-local-stepfunctions version (read from its package.json), or undefined. */
+export function installedInterpreterVersion(): string | undefined {
+  try {
+    const main = require.resolve('aws-local-stepfunctions');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('fs') as typeof import('fs');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const path = require('path') as typeof import('path');
+    let dir = path.dirname(main);
+    for (let i = 0; i < 4; i++) {
+      const candidate = path.join(dir, 'package.json');
+      if (fs.existsSync(candidate)) {
+        const pkg = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'aws-local-stepfunctions') return pkg.version;
+      }
+      dir = path.dirname(dir);
+    }
+  } catch {
+    // not installed
+  }
+  return undefined;
+}
+
+/**
+ * True when a JSONPath is indefinite (a filter, wildcard, deep scan, union or slice): Step Functions
+ * (Jayway JsonPath) returns an array of every match for those, `[]` when nothing matches and
+ * `[x]` for one match. https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html
+ */
+export function isIndefinitePath(path: string): boolean {
+  const unquoted = path.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
+  return /\[\s*\?|\*|\.\.|\[[^\]]*[,:][^\]]*\]/.test(unquoted);
+}
+
+let pathsPatched = false;
+
+/**
+ * aws-local-stepfunctions evaluates paths with jsonpath-plus and `wrap: false`, which returns
+ * `undefined` (then `States.Runtime`) when a filter matches nothing. For indefinite paths only, the runner makes those calls use `wrap: true` (always an
+ * array), as Step Functions does. The interpreter reads `JSONPath` from the jsonpath-plus module
+ * object on every call, so the patch is installed on that object (it only changes calls with
+ * `wrap: false` and an indefinite path).
+ */
+function patchIndefinitePaths(): void {
+  if (pathsPatched) return;
+  pathsPatched = true;
+  let mod: { JSONPath: ((...args: unknown[]) => unknown) & Record<string, unknown> };
+  try {
+    const resolved = require.resolve('jsonpath-plus', { paths: [require.resolve('aws-local-stepfunctions')] });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(resolved);
+  } catch {
+    return;
+  }
+  const original = mod.JSONPath;
+  if ((original as { localRunnerPatched?: boolean }).localRunnerPatched) return;
+  const patched = function (this: unknown, opts: unknown, ...rest: unknown[]): unknown {
+    const o = opts as { wrap?: boolean; path?: unknown } | undefined;
+    if (o && typeof o === 'object' && o.wrap === false && typeof o.path === 'string' && isIndefinitePath(o.path)) {
+      return original.call(this, { ...o, wrap: true }, ...rest);
+    }
+    return original.call(this, opts, ...rest);
+  };
+  Object.assign(patched, original);
+  patched.prototype = (original as unknown as { prototype: object }).prototype;
+  (patched as unknown as { localRunnerPatched: boolean }).localRunnerPatched = true;
+  mod.JSONPath = patched as typeof original;
+}
+
+/**
+ * A Step Functions error that neither Retry nor Catch (not even `States.ALL`) handles:
+ * `States.DataLimitExceeded` and `States.Runtime`. The interpreter reads `isRetryable` /
+ * `isCatchable` on thrown errors.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ */
+export class TerminalStatesError extends Error {
+  constructor(error: string, cause: string) {
+    super(cause);
+    this.name = error;
+  }
+  get isRetryable(): boolean {
+    return false;
+  }
+  get isCatchable(): boolean {
+    return false;
+  }
+}
+
+/** The interpreter's `States.Timeout` error, synchronously (after {@link makeStatesTimeoutError} ran once). */
+export function statesTimeoutErrorSync(cause: string): Error {
+  if (!timeoutErrorPrototype) throw new Error('LocalWorkflowRunner: States.Timeout prototype not captured yet');
   const error = Object.create(timeoutErrorPrototype) as Error & { retryable: boolean; catchable: boolean };
   Object.defineProperty(error, 'message', { value: cause, writable: true, configurable: true });
   Object.defineProperty(error, 'name', { value: 'States.Timeout', writable: true, configurable: true });

@@ -25,6 +25,8 @@ export interface TableModel {
   readonly logicalId: string;
   readonly name: string;
   readonly createTable: Record<string, unknown>;
+  /** The TTL attribute (`TimeToLiveSpecification` with `Enabled: true`), if any. */
+  readonly ttlAttribute?: string;
 }
 
 const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'];
@@ -145,7 +147,9 @@ export class WorkflowModel {
         const lsis = indexes(props.LocalSecondaryIndexes);
         if (gsis) createTable.GlobalSecondaryIndexes = gsis;
         if (lsis) createTable.LocalSecondaryIndexes = lsis;
-        out.push({ logicalId, name, createTable });
+        const ttl = props.TimeToLiveSpecification as { AttributeName?: unknown; Enabled?: unknown } | undefined;
+        const ttlAttribute = ttl && ttl.Enabled !== false && typeof ttl.AttributeName === 'string' ? ttl.AttributeName : undefined;
+        out.push({ logicalId, name, createTable, ...(ttlAttribute ? { ttlAttribute } : {}) });
       }
     }
     return out;

@@ -17,6 +17,18 @@ export interface TaskHandlerContext {
   readonly call: number;
   /** The Task's resolved `Resource`. */
   readonly resource: string;
+  /**
+   * The task token of this attempt (`$$.Task.Token`): for a `.waitForTaskToken` task, answer with
+   * `runner.sendTaskSuccess(token, output)` / `sendTaskFailure`; any running task accepts
+   * `runner.sendTaskHeartbeat(token)`.
+   */
+  readonly taskToken: string;
+  /** `$$.State.RetryCount` of this attempt (0 for the first attempt). */
+  readonly retryCount: number;
+  /** Sends a heartbeat for this task (restarts its `HeartbeatSeconds` timer), like SendTaskHeartbeat. */
+  heartbeat(): void;
+  /** The runner's virtual now (see `LocalWorkflowRunner.now()`). */
+  now(): Date;
 }
 
 /**
@@ -45,7 +57,11 @@ export interface RetryRecord {
   readonly error: string;
   /** The ASL delay before this retry: `IntervalSeconds * BackoffRate^(attempt-1)`, capped by `MaxDelaySeconds`. */
   readonly intervalSeconds: number;
-  /** The retrier's `JitterStrategy` (with `FULL`, the real delay is random in [0, intervalSeconds]). */
+  /**
+   * The retrier's `JitterStrategy` (with `FULL`, the real delay is random in [0, intervalSeconds],
+   * drawn from the runner's seeded PRNG). The delay the virtual clock actually waited is the
+   * non-enumerable property `waitedSeconds` (non-enumerable so that `toEqual` on records is stable).
+   */
   readonly jitter: 'FULL' | 'NONE';
   /** Index, in {@link RunResult.executions}, of the execution that retried. */
   readonly execution: number;
@@ -121,6 +137,10 @@ export interface RunResult {
   readonly executions: readonly ExecutionRecord[];
   /** `cloudwatch:putMetricData` calls recorded during this run. */
   readonly metrics: readonly MetricRecord[];
+  /** Virtual time (the runner's clock) when the run started. */
+  readonly startDate: Date;
+  /** Virtual time when the run ended: `stopDate - startDate` includes every skipped Wait, backoff and timeout. */
+  readonly stopDate: Date;
 }
 
 /** Options of one run. */
@@ -129,4 +149,25 @@ export interface RunOptions {
   readonly executionName?: string;
   /** Faults to inject, by step (Task state) name; they also apply to child state machines' states. */
   readonly faults?: Readonly<Record<string, StepFault>>;
+  // --- runner.serve() (StopExecution) ---
+  /** Aborts the run when signalled (as StopExecution does): its executions end `ABORTED`. Default: none. */
+  readonly signal?: AbortSignal;
+  /** `$$.Execution.Id` of the top execution (an Express ARN is unique per execution on AWS). Default: derived from the name. */
+  readonly executionArn?: string;
+  /** Called with each state entered/exited of the top execution, as it happens (GetExecutionHistory). Default: none. */
+  readonly onStateEvent?: (event: RunStateEvent) => void;
+}
+
+/** A state of the top execution entered or exited ({@link RunOptions.onStateEvent}). */
+export interface RunStateEvent {
+  /** `StateEntered` or `StateExited`. */
+  readonly type: 'StateEntered' | 'StateExited';
+  /** The state name. */
+  readonly stateName: string;
+  /** The state's ASL `Type`. */
+  readonly stateType: string;
+  /** The state input. */
+  readonly input?: unknown;
+  /** The state output (StateExited). */
+  readonly output?: unknown;
 }

@@ -36,63 +36,7 @@ describe('refusal of what the interpreter would silently ignore', () => {
     await expect(LocalWorkflowRunner.create({ template })).rejects.toThrow(new RegExp(`state 'A' of state machine 'Machine': the '${field}' field`));
   });
 
-  test('GIVEN a Distributed Map with an ItemReader WHEN loading THEN the message says it would run inline', async () => {
-    // GIVEN
-    const template = templateWith({
-      StartAt: 'Process all',
-      States: {
-        'Process all': {
-          Type: 'Map',
-          ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: 'b', Key: 'k' } },
-          ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' }, StartAt: 'Item', States: { Item: { Type: 'Pass', End: true } } },
-          End: true,
-        },
-      },
-    });
-
-    // WHEN / THEN
-    await expect(LocalWorkflowRunner.create({ template })).rejects.toThrow(
-      "LocalWorkflowRunner cannot faithfully run state 'Process all' of state machine 'Machine': Distributed Map with ItemReader " +
-        '(aws-local-stepfunctions runs it inline as an ordinary Map, ignoring child executions, item readers, result writers, batching ' +
-        'and failure tolerance). Test the inline mode, or assert the template.',
-    );
-  });
-
-  test('a Distributed Map without any distributed-only field is refused as well (its child executions would run inline)', async () => {
-    const template = templateWith({
-      StartAt: 'M',
-      States: {
-        M: { Type: 'Map', ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' }, StartAt: 'I', States: { I: { Type: 'Pass', End: true } } }, End: true },
-      },
-    });
-    await expect(LocalWorkflowRunner.create({ template })).rejects.toThrow(
-      "LocalWorkflowRunner cannot faithfully run state 'M' of state machine 'Machine': Distributed Map (aws-local-stepfunctions runs it inline",
-    );
-  });
-
-  test('a Distributed Map with a failure tolerance nested in a Parallel branch is refused too', async () => {
-    const template = templateWith({
-      StartAt: 'P',
-      States: {
-        P: {
-          Type: 'Parallel',
-          End: true,
-          Branches: [{
-            StartAt: 'M',
-            States: {
-              M: {
-                Type: 'Map',
-                ToleratedFailurePercentage: 5,
-                ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'I', States: { I: { Type: 'Pass', End: true } } },
-                End: true,
-              },
-            },
-          }],
-        },
-      },
-    });
-    await expect(LocalWorkflowRunner.create({ template })).rejects.toThrow(/state 'M' .*Distributed Map with ToleratedFailurePercentage/);
-  });
+  // Distributed Maps are executed by the runner now (integrations/distributed-map.ts, tested in distributed-map.test.ts).
 
   test('an inline Map and a plain JSONPath machine are accepted (no dynalite needed to prove it)', async () => {
     const template = templateWith({

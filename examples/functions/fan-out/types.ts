@@ -32,3 +32,36 @@ export interface SummaryEvent {
     readonly tolerance?: { readonly summary: string };
   };
 }
+
+/** A product of the weekly full catalogue resync. */
+export interface ProductRecord {
+  readonly sku: string;
+}
+
+/** What the resync worker receives for each product (in its own child execution). */
+export interface ProductEvent {
+  readonly index: number;
+  readonly item: ProductRecord;
+}
+
+/** The resync worker's result for one product. */
+export interface ProductResult {
+  readonly sku: string;
+  readonly syncedAt: string;
+}
+
+/** `manifest.json` written by the Distributed Map's ResultWriter. */
+export interface ResultManifest {
+  readonly DestinationBucket: string;
+  readonly MapRunArn: string;
+  readonly ResultFiles: Record<'SUCCEEDED' | 'FAILED' | 'PENDING', Array<{ readonly Key: string; readonly Size: number }>>;
+}
+
+/** What the resync report receives: the state with where the results were written. */
+export interface ResyncReportEvent {
+  readonly runDate: string;
+  readonly fanOut: {
+    readonly mapRunArn: string;
+    readonly resultWriterDetails: { readonly Bucket: string; readonly Key: string };
+  };
+}

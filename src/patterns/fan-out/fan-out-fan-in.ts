@@ -1,4 +1,4 @@
-import { Annotations, Aws, Size, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnResource, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -16,6 +16,7 @@ import { workflowError } from '../../core/errors';
 import { IWorkflowStep, StepBinding } from '../../core/step';
 import { WorkflowType } from '../../core/types';
 import { Workflow, WorkflowProps } from '../../core/workflow';
+import { acknowledgeOwnedWildcards, explainWildcardStatement, flatten, wildcardFindings } from '../../nag';
 import { isRetriable } from '../../steps/retry';
 
 /**
@@ -128,6 +129,20 @@ export interface FanOutFanInProps extends WorkflowProps {
    */
   readonly resultBucket?: s3.IBucket;
   /**
+   * Write the Distributed Map's results to S3 in a bucket this construct creates (exposed as
+   * `resultBucket`): encrypted with the workflow's `encryptionKey` (SSE-KMS) when it is set, else
+   * SSE-S3; TLS-only; public access blocked; objects expire after `resultRetention`. Grant your
+   * aggregate step read access with `fanOut.resultBucket.grantRead(fn.role)`. Mutually exclusive with
+   * `resultBucket`.
+   * @default false
+   */
+  readonly writeResults?: boolean;
+  /**
+   * How long the results written with `writeResults` are kept (a lifecycle expiration rule).
+   * @default Duration.days(30)
+   */
+  readonly resultRetention?: Duration;
+  /**
    * Key prefix of the results in `resultBucket`.
    * @default 'fan-out-results'
    */
@@ -145,6 +160,8 @@ const TOLERANCE_ERROR = 'FanOut.ToleranceExceeded';
 const MAP_RUN_LABEL = 'FanOut';
 /** Default key prefix of written results. */
 const DEFAULT_RESULT_PREFIX = 'fan-out-results';
+/** Default expiry of the results written with `writeResults`, in days. */
+const DEFAULT_RESULT_RETENTION_DAYS = 30;
 
 /** Why AUTO would pick DISTRIBUTED, and what to change to stay inline. */
 interface DistributedReason {
@@ -178,6 +195,12 @@ export class FanOutFanIn extends Workflow {
   public readonly estimatedHistoryEvents?: number;
   /** Type of the child executions (Distributed mode only). */
   public readonly childWorkflowType?: WorkflowType;
+  /**
+   * The bucket the Distributed Map writes its results to: `props.resultBucket`, or the bucket
+   * created for `writeResults`; undefined when the results are returned in the state.
+   */
+  public readonly resultBucket?: s3.IBucket;
+  private readonly resultPrefix: string;
 
   public constructor(scope: Construct, id: string, props: FanOutFanInProps) {
     super(scope, id, props);
@@ -237,17 +260,83 @@ export class FanOutFanIn extends Workflow {
     this.checkCallbacks(props);
 
     this.modeReason = reason;
+    if (mode === FanOutMode.DISTRIBUTED) {
+      this.resultBucket = props.resultBucket ?? (props.writeResults ? this.createResultBucket(props) : undefined);
+    }
     Annotations.of(this).addInfoV2('cdk-stateful-workflows:fanOutMode', `FanOutFanIn runs ${mode}. ${reason}.`);
 
     const definition = mode === FanOutMode.INLINE
       ? this.buildInline(props, name, itemsPath!)
       : this.buildDistributed(props, name, itemsPath);
     const stateMachine = this.createStateMachine(definition);
-    if (mode === FanOutMode.DISTRIBUTED && props.resultBucket) {
-      for (const statement of resultWriterStatements(props.resultBucket, props.resultPrefix ?? DEFAULT_RESULT_PREFIX)) {
+    this.resultPrefix = (props.resultPrefix ?? DEFAULT_RESULT_PREFIX).replace(/\/+$/, '');
+    if (mode === FanOutMode.DISTRIBUTED && this.resultBucket) {
+      for (const statement of resultWriterStatements(this.resultBucket, this.resultPrefix)) {
         stateMachine.addToRolePolicy(statement);
       }
     }
+    if (mode === FanOutMode.DISTRIBUTED) {
+      // aws-cdk-lib's DistributedMap lets the role start, describe, stop and redrive the Map Run's
+      // child executions, whose names are generated per run: its resources end in '*', limited to
+      // this state machine's executions. Acknowledged exactly (a wildcard added elsewhere stays reported).
+      const policy = stateMachine.role.node.tryFindChild('DefaultPolicy');
+      if (policy instanceof iam.Policy) {
+        const machineName = flatten(Stack.of(this).resolve(stateMachine.stateMachineName));
+        acknowledgeOwnedWildcards(policy, policy.document, (r) => r.includes(':execution:') && r.includes(machineName),
+          'A Distributed Map starts, describes, stops and redrives its own child executions, whose names Step Functions generates per Map Run (https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html); the ARNs are limited to this state machine\'s executions.');
+      }
+    }
+  }
+
+  /**
+   * Lets `grantee` read the Map Run results the ResultWriter writes (`manifest.json` and the result
+   * files under the result prefix): `s3:GetObject` on `<prefix>/*` (and decrypt with the bucket's key).
+   * The keys hold the Map Run id, known only at run time, so the grant names the prefix; that one
+   * wildcard is acknowledged for cdk-nag by its exact finding.
+   */
+  public grantReadResults(grantee: iam.IGrantable): iam.Grant {
+    if (!this.resultBucket) {
+      throw workflowError(this, 'grantReadResults() needs a results bucket: set writeResults: true or resultBucket (a Distributed Map writes its results there).');
+    }
+    const statement = new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.resultBucket.arnForObjects(`${this.resultPrefix}/*`)] });
+    const result = grantee.grantPrincipal.addToPrincipalPolicy(statement);
+    if (this.resultBucket.encryptionKey) {
+      this.resultBucket.encryptionKey.grantDecrypt(grantee);
+    }
+    const where = result.policyDependable as unknown as Construct | undefined;
+    if (where && (where as any).node) {
+      for (const id of wildcardFindings(where, statement)) {
+        Validations.of(where).acknowledge({ id, reason: 'Reads the manifest and result files of this workflow\'s Map Runs: their keys are <prefix>/<map run id>/..., and the run id is known only at run time (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).' });
+      }
+    }
+    return iam.Grant.drop(grantee, 'grantReadResults');
+  }
+
+  /**
+   * The bucket of `writeResults`: SSE-KMS with the workflow's key when it has one (Step Functions
+   * writes Map Run results with the state machine role, which then needs kms:GenerateDataKey:
+   * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html, IAM policies
+   * for ResultWriter), TLS-only, public access blocked, and a lifecycle expiry.
+   */
+  private createResultBucket(props: FanOutFanInProps): s3.Bucket {
+    const key = this.encryptionKey;
+    const bucket = new s3.Bucket(this, 'Results', {
+      encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: key,
+      bucketKeyEnabled: key ? true : undefined,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{
+        id: 'ExpireFanOutResults',
+        expiration: props.resultRetention ?? Duration.days(DEFAULT_RESULT_RETENTION_DAYS),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      }],
+    });
+    Validations.of(bucket.node.defaultChild as CfnResource).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Transient Map Run results, written and read only by this workflow and expiring by lifecycle; server access logs would outlive the data they describe. CloudTrail S3 data events can record access account-wide if required.',
+    });
+    return bucket;
   }
 
   // ---------------------------------------------------------------- validation
@@ -288,8 +377,18 @@ export class FanOutFanIn extends Workflow {
     if (problems.length > 0) {
       throw workflowError(this, problems.join(' '));
     }
-    if (props.resultPrefix !== undefined && !props.resultBucket) {
-      throw workflowError(this, `resultPrefix '${props.resultPrefix}' is set without resultBucket. Set resultBucket too, or drop resultPrefix.`);
+    if (props.resultPrefix !== undefined && !props.resultBucket && !props.writeResults) {
+      throw workflowError(this, `resultPrefix '${props.resultPrefix}' is set without resultBucket. Set resultBucket (or writeResults: true) too, or drop resultPrefix.`);
+    }
+    if (props.writeResults && props.resultBucket) {
+      throw workflowError(this, 'both writeResults and resultBucket are set. Keep resultBucket to write to your bucket, or writeResults: true to let the construct create one.');
+    }
+    if (props.resultRetention !== undefined && !props.writeResults) {
+      throw workflowError(this, `resultRetention ${props.resultRetention.toHumanString()} is set without writeResults. It sets the expiry of the bucket writeResults creates; set writeResults: true, or configure your own resultBucket's lifecycle.`);
+    }
+    if (props.resultRetention !== undefined && !Token.isUnresolved(props.resultRetention.toDays({ integral: false }))
+      && (props.resultRetention.toDays({ integral: false }) < 1 || !Number.isInteger(props.resultRetention.toDays({ integral: false })))) {
+      throw workflowError(this, `resultRetention is ${props.resultRetention.toHumanString()}; S3 lifecycle expiry counts whole days (at least 1). Use e.g. Duration.days(7).`);
     }
     if (props.resultPrefix !== undefined && !Token.isUnresolved(props.resultPrefix)
       && (props.resultPrefix.trim() === '' || props.resultPrefix.startsWith('/') || props.resultPrefix.includes('*'))) {
@@ -316,6 +415,9 @@ export class FanOutFanIn extends Workflow {
     }
     if (props.resultBucket) {
       reasons.push({ text: 'resultBucket is set, and only a Distributed Map writes its results to S3', inlineFix: 'drop resultBucket' });
+    }
+    if (props.writeResults) {
+      reasons.push({ text: 'writeResults is set, and only a Distributed Map writes its results to S3', inlineFix: 'drop writeResults' });
     }
     const items = this.knownExpectedItems(props);
     if (items !== undefined && this.workflowType === WorkflowType.STANDARD) {
@@ -372,7 +474,7 @@ export class FanOutFanIn extends Workflow {
     const bytes = this.estimatedResultBytes(props, true);
     const payloadBudget = LIMITS.payloadBytes * LIMITS.payloadBudgetShare;
     if (bytes !== undefined && bytes > payloadBudget) {
-      throw workflowError(this, `expectedItems ${props.expectedItems} results of about ${formatBytes(bytes / props.expectedItems!)} each make about ${formatBytes(bytes)}, over the ${formatBytes(payloadBudget)} of the 256 KiB state payload limit left for results. Set resultBucket (a Distributed Map writes the results to S3), or return smaller results (set expectedResultSize to their real size).`);
+      throw workflowError(this, `expectedItems ${props.expectedItems} results of about ${formatBytes(bytes / props.expectedItems!)} each make about ${formatBytes(bytes)}, over the ${formatBytes(payloadBudget)} of the 256 KiB state payload limit left for results. Set writeResults: true or resultBucket (a Distributed Map writes the results to S3), or return smaller results (set expectedResultSize to their real size).`);
     }
     const items = this.knownExpectedItems(props);
     if (items === undefined || this.workflowType !== WorkflowType.STANDARD) {
@@ -392,14 +494,14 @@ export class FanOutFanIn extends Workflow {
 
   /** Where the results of a Distributed Map go, and whether that is safe. */
   private checkDistributedResults(props: FanOutFanInProps, itemsPath: string | undefined): void {
-    if (props.resultBucket) return;
+    if (props.resultBucket || props.writeResults) return;
     const bytes = this.estimatedResultBytes(props, false);
     const payloadBudget = LIMITS.payloadBytes * LIMITS.payloadBudgetShare;
     if (bytes !== undefined && bytes > payloadBudget) {
-      throw workflowError(this, `the Distributed Map would return about ${formatBytes(bytes)} of results in the state (expectedItems ${props.expectedItems}${props.batchSize ? ` in batches of ${props.batchSize}` : ''}, about ${formatBytes(props.expectedResultSize?.toBytes() ?? LIMITS.defaultResultBytes)} per result), over the ${formatBytes(payloadBudget)} left for results under the 256 KiB payload limit. Set resultBucket to write the results to S3.`);
+      throw workflowError(this, `the Distributed Map would return about ${formatBytes(bytes)} of results in the state (expectedItems ${props.expectedItems}${props.batchSize ? ` in batches of ${props.batchSize}` : ''}, about ${formatBytes(props.expectedResultSize?.toBytes() ?? LIMITS.defaultResultBytes)} per result), over the ${formatBytes(payloadBudget)} left for results under the 256 KiB payload limit. Set writeResults: true (or resultBucket) to write the results to S3.`);
     }
     if (bytes === undefined && props.itemSource) {
-      throw workflowError(this, `the items come from ${props.itemSource.description}, so their number is unbounded, and without resultBucket all results would be returned in the state (256 KiB at most). Set resultBucket to write the results to S3, or set expectedItems (and expectedResultSize) so that the results are known to fit.`);
+      throw workflowError(this, `the items come from ${props.itemSource.description}, so their number is unbounded, and without resultBucket all results would be returned in the state (256 KiB at most). Set writeResults: true (or resultBucket) to write the results to S3, or set expectedItems (and expectedResultSize) so that the results are known to fit.`);
     }
     if (bytes === undefined && itemsPath !== undefined) {
       Annotations.of(this).addInfoV2('cdk-stateful-workflows:fanOutResultsInState',
@@ -450,7 +552,7 @@ export class FanOutFanIn extends Workflow {
 
     this.claimStateName(name);
     const worker = this.bindStep(props.worker, tolerance
-      ? { resultSelector: { 'failed': false, 'output.$': '$', 'tally': [-1] } }
+      ? { resultSelector: { 'failed': false, 'output.$': '$' } }
       : {});
     const state = worker.state;
     if (props.expectedItems !== undefined && (state instanceof sfn.Parallel || state instanceof sfn.Map || state instanceof sfn.CustomState)) {
@@ -470,9 +572,10 @@ export class FanOutFanIn extends Workflow {
         ? {
           'results.$': '$',
           'total.$': 'States.ArrayLength($)',
-          // every result carries `tally`: [-1] when it succeeded, [-1, index] when it failed; the
-          // distinct values, minus the always-present -1, are the failed items
-          'failedCount.$': 'States.MathAdd(States.ArrayLength(States.ArrayUnique($[*].tally[*])), -1)',
+          // The failed items, by a JSONPath filter (a path in a payload template may filter; one that
+          // selects nothing is an empty array: "Paths", https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html).
+          // They are counted by the next state: a filter inside an intrinsic's argument is not documented.
+          'failedItems.$': '$[?(@.failed == true)]',
         }
         : { 'results.$': '$', 'total.$': 'States.ArrayLength($)', 'failedCount': 0 },
       resultPath: '$.fanOut',
@@ -483,9 +586,15 @@ export class FanOutFanIn extends Workflow {
     if (!tolerance) {
       return aggregate ? map.next(aggregate.state) : map;
     }
+    this.claimStateName(`${name}: count failures`);
+    const countFailures = new sfn.Pass(this, `${name}: count failures`, {
+      parameters: { 'results.$': '$.fanOut.results', 'total.$': '$.fanOut.total', 'failedCount.$': 'States.ArrayLength($.fanOut.failedItems)' },
+      resultPath: '$.fanOut',
+    });
+    map.next(countFailures);
 
-    // An empty list skips the Map (the failure count below needs at least one result). The
-    // no-items branch still reads the list, so a missing or non-array itemsPath fails the run.
+    // An empty list skips the Map and the counting (nothing can have failed). The no-items branch
+    // still reads the list, so a missing or non-array itemsPath fails the run.
     const after: sfn.State = aggregate?.state ?? this.succeed(`${name}: done`);
     this.claimStateName(`${name}: any items?`);
     this.claimStateName(`${name}: no items`);
@@ -500,7 +609,7 @@ export class FanOutFanIn extends Workflow {
 
     const exceeded = toleranceExceeded(pct, count, factors !== undefined);
     if (!exceeded) {
-      map.next(after);
+      countFailures.next(after);
       return guard;
     }
     this.claimStateName(`${name}: evaluate tolerance`);
@@ -520,7 +629,7 @@ export class FanOutFanIn extends Workflow {
       error: TOLERANCE_ERROR,
       causePath: '$.fanOut.tolerance.summary',
     });
-    map.next(evaluate).next(
+    countFailures.next(evaluate).next(
       new sfn.Choice(this, `${name}: within tolerance?`).when(exceeded, fail).otherwise(after),
     );
     return guard;
@@ -540,7 +649,6 @@ export class FanOutFanIn extends Workflow {
         'index.$': '$.index',
         'item.$': '$.item',
         'error.$': '$.error',
-        'tally.$': 'States.Array(-1, $.index)',
       },
     });
     state.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
@@ -564,10 +672,10 @@ export class FanOutFanIn extends Workflow {
     if (props.toleratedFailurePercentage === undefined && props.toleratedFailureCount === undefined) {
       extra.ToleratedFailurePercentage = 0;
     }
-    if (props.resultBucket) {
+    if (this.resultBucket) {
       extra.ResultWriter = {
         Resource: `arn:${Aws.PARTITION}:states:::s3:putObject`,
-        Parameters: { Bucket: props.resultBucket.bucketName, Prefix: props.resultPrefix ?? DEFAULT_RESULT_PREFIX },
+        Parameters: { Bucket: this.resultBucket.bucketName, Prefix: props.resultPrefix ?? DEFAULT_RESULT_PREFIX },
       };
     }
     const map = new FanOutDistributedMap(this, name, {
@@ -578,7 +686,7 @@ export class FanOutFanIn extends Workflow {
       maxConcurrency: props.maxConcurrency ?? LIMITS.distributedDefaultConcurrency,
       mapExecutionType: this.childWorkflowType === WorkflowType.STANDARD ? sfn.StateMachineType.STANDARD : sfn.StateMachineType.EXPRESS,
       label: MAP_RUN_LABEL,
-      resultSelector: props.resultBucket
+      resultSelector: this.resultBucket
         ? { 'mapRunArn.$': '$.MapRunArn', 'resultWriterDetails.$': '$.ResultWriterDetails' }
         : { 'results.$': '$', 'total.$': 'States.ArrayLength($)' },
       resultPath: '$.fanOut',
@@ -627,10 +735,10 @@ function toleranceText(pct: number | undefined, count: number | undefined): stri
 
 /** What the state machine role needs to write Map Run results under `prefix`. */
 function resultWriterStatements(bucket: s3.IBucket, prefix: string): iam.PolicyStatement[] {
-  const statements = [new iam.PolicyStatement({
+  const statements = [explainWildcardStatement(new iam.PolicyStatement({
     actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
-    resources: [bucket.arnForObjects(`${prefix.replace(/\/+$/, '')}/*`)],
-  })];
+    resources: [bucket.arnForObjects(`${prefix}/*`)],
+  }), 'The ResultWriter writes each Map Run\'s results under <prefix>/<map run id>/; the run id is known only at run time (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html, IAM policies for ResultWriter).')];
   if (bucket.encryptionKey) {
     statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [bucket.encryptionKey.keyArn] }));
   }

@@ -31,7 +31,7 @@ export const LIMITS = {
   payloadBudgetShare: 0.9,
   /** Default size of one item's result, when `expectedResultSize` is not given. */
   defaultResultBytes: 256,
-  /** Bytes the tolerance envelope adds to each result (`{"failed":false,"output":...,"tally":[-1]}`). */
+  /** Bytes the tolerance envelope adds to each result (`{"failed":false,"output":...}`; failed items are listed once more while counted). */
   envelopeBytes: 48,
   /** Longest Express (child) execution, in seconds. */
   expressMaxSeconds: 300,

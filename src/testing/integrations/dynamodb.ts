@@ -145,3 +145,34 @@ function toStepFunctionsJson(value: unknown): unknown {
   }
   return value;
 }
+
+/** DynamoDB does not delete items whose TTL is more than five years in the past (howitworks-ttl). */
+const TTL_MAX_AGE_SECONDS = 5 * 365 * 24 * 3600;
+
+/**
+ * Deletes every item whose TTL attribute is a number of epoch seconds below `nowSeconds`, in the
+ * tables that have a TTL attribute, as the DynamoDB TTL sweeper eventually does. Returns the number
+ * of deleted items. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
+ */
+export async function sweepExpired(client: ddb.DynamoDBClient, tables: readonly TableModel[], nowSeconds: number): Promise<number> {
+  let deleted = 0;
+  for (const table of tables) {
+    if (!table.ttlAttribute) continue;
+    const keyNames = ((table.createTable.KeySchema ?? []) as Array<{ AttributeName: string }>).map((k) => k.AttributeName);
+    let startKey: Record<string, ddb.AttributeValue> | undefined;
+    do {
+      const page = await client.send(new ddb.ScanCommand({ TableName: table.name, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) {
+        const raw = item[table.ttlAttribute]?.N;
+        if (raw === undefined) continue;
+        const expiresAt = Number(raw);
+        if (!(expiresAt < nowSeconds) || expiresAt < nowSeconds - TTL_MAX_AGE_SECONDS) continue;
+        const key = Object.fromEntries(keyNames.map((k) => [k, item[k]]));
+        await client.send(new ddb.DeleteItemCommand({ TableName: table.name, Key: key }));
+        deleted++;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+  return deleted;
+}

@@ -12,36 +12,36 @@ export function asJson(value: unknown): Json {
   return JSON.parse(JSON.stringify(value)) as Json;
 }
 
-/** Calls a user handler as Lambda would run the function; a thrown error becomes the Lambda function error. */
-export async function invokeLambdaHandler(handler: TaskHandler, payload: Json, context: TaskHandlerContext): Promise<Json> {
-  let result: unknown;
+/**
+ * Calls a user handler as Lambda would run the function; a thrown error becomes the Lambda function error.
+ * `payload` must be the handler's own copy; the result is returned as is (the caller serializes it once,
+ * as it crosses the Lambda API, and checks its size).
+ */
+export async function invokeLambdaHandler(handler: TaskHandler, payload: Json, context: TaskHandlerContext): Promise<unknown> {
   try {
-    result = await handler(asJson(payload), context);
+    return await handler(payload, context);
   } catch (e) {
     throw fromHandlerError(e);
   }
-  return asJson(result);
 }
 
-/** Calls a user handler standing in for a non-Lambda service call; a thrown error becomes `name` / `message`. */
-export async function invokeServiceHandler(handler: TaskHandler, parameters: Json, context: TaskHandlerContext): Promise<Json> {
-  let result: unknown;
+/** Calls a user handler standing in for a non-Lambda service call; a thrown error becomes `name` / `message`. Same contract as {@link invokeLambdaHandler}. */
+export async function invokeServiceHandler(handler: TaskHandler, parameters: Json, context: TaskHandlerContext): Promise<unknown> {
   try {
-    result = await handler(asJson(parameters), context);
+    return await handler(parameters, context);
   } catch (e) {
     if (e instanceof StatesError) throw e;
     if (e instanceof Error) throw new StatesError(e.name || 'Error', e.message);
     throw new StatesError('Error', String(e));
   }
-  return asJson(result);
 }
 
 /** The `lambda:invoke` integration result around a function's payload. */
-export function invokeIntegrationResult(functionName: unknown, payload: Json): Json {
+export function invokeIntegrationResult(functionName: unknown, payload: unknown): Json {
   const qualifier = typeof functionName === 'string' ? /:function:[^:]+:([^:]+)$/.exec(functionName)?.[1] : undefined;
   return {
     ExecutedVersion: qualifier && qualifier !== '$LATEST' ? '1' : '$LATEST',
-    Payload: payload,
+    Payload: payload as Json,
     StatusCode: 200,
   };
 }

@@ -165,13 +165,13 @@ describe('inline mode: rendered ASL', () => {
             States: {
               'Process item': {
                 ...worker,
-                ResultSelector: { 'failed': false, 'output.$': '$', 'tally': [-1] },
+                ResultSelector: { 'failed': false, 'output.$': '$' },
                 Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Fan out: item failed' }],
                 End: true,
               },
               'Fan out: item failed': {
                 Type: 'Pass',
-                Parameters: { 'failed': true, 'index.$': '$.index', 'item.$': '$.item', 'error.$': '$.error', 'tally.$': 'States.Array(-1, $.index)' },
+                Parameters: { 'failed': true, 'index.$': '$.index', 'item.$': '$.item', 'error.$': '$.error' },
                 End: true,
               },
             },
@@ -179,8 +179,14 @@ describe('inline mode: rendered ASL', () => {
           ResultSelector: {
             'results.$': '$',
             'total.$': 'States.ArrayLength($)',
-            'failedCount.$': 'States.MathAdd(States.ArrayLength(States.ArrayUnique($[*].tally[*])), -1)',
+            'failedItems.$': '$[?(@.failed == true)]',
           },
+          ResultPath: '$.fanOut',
+          Next: 'Fan out: count failures',
+        },
+        'Fan out: count failures': {
+          Type: 'Pass',
+          Parameters: { 'results.$': '$.fanOut.results', 'total.$': '$.fanOut.total', 'failedCount.$': 'States.ArrayLength($.fanOut.failedItems)' },
           ResultPath: '$.fanOut',
           Next: 'Fan out: evaluate tolerance',
         },
@@ -317,11 +323,49 @@ describe('distributed mode: items from S3, batching, tolerance, results to S3', 
     expect(s3Resources.some((r) => r.includes('"/*"'))).toBe(false);
   });
 
-  test('the local runner refuses the Distributed Map instead of running it inline without its tolerance', async () => {
-    await expect(LocalWorkflowRunner.create(wf)).rejects.toThrow(
-      /cannot faithfully run state 'Fan out' of state machine '.*': Distributed Map with ItemReader, ResultWriter, ItemBatcher, ToleratedFailurePercentage \(aws-local-stepfunctions runs it inline as an ordinary Map/,
-    );
-  });
+  test('EXECUTED locally: items read from the input bucket, batches of 25 in child executions, results written under the prefix, the aggregate gets the manifest location; a failed batch counts its 25 items against the 5%', async () => {
+    // GIVEN 30 customers in the input bucket (batches of 25 and 5)
+    const runner = await LocalWorkflowRunner.create(wf);
+    try {
+      const customers = Array.from({ length: 30 }, (_, i) => ({ id: `c-${i}` }));
+      await runner.s3.putObject(runner.s3.bucketName(input), 'exports/customers.json', customers);
+      let rejectId = '';
+      runner.setHandler('Process item', (event: { Items: Array<{ index: number; item: { id: string } }> }) => {
+        if (event.Items.some((i) => i.item.id === rejectId)) throw Object.assign(new Error('rejected'), { name: 'Rejected' });
+        return event.Items.map((i) => i.item.id);
+      });
+      const aggregateEvents: any[] = [];
+      runner.setHandler('Summarize', (event: any) => {
+        aggregateEvents.push(event);
+        return { ok: true };
+      });
+
+      // WHEN every batch succeeds
+      const ok = await runner.run({});
+
+      // THEN two child executions, the results in the output bucket, the aggregate told where
+      expect(ok.status).toBe('SUCCEEDED');
+      const children = ok.executions.filter((e) => e.parent === 0);
+      expect(children.map((c) => (c.input as any).Items.length)).toEqual([25, 5]);
+      expect(children.every((c) => c.type === 'EXPRESS')).toBe(true);
+      const { mapRunArn, resultWriterDetails } = aggregateEvents[0].fanOut;
+      expect(mapRunArn).toMatch(/:mapRun:ImportStateMachine[0-9A-F]+\/FanOut:/);
+      expect(resultWriterDetails.Bucket).toBe(runner.s3.bucketName(output));
+      expect(resultWriterDetails.Key).toMatch(/^runs\/customers\/[0-9a-f-]+\/manifest\.json$/);
+      const manifest = await runner.s3.getJson<any>(resultWriterDetails.Bucket, resultWriterDetails.Key);
+      const succeeded = await runner.s3.getJson<any[]>(resultWriterDetails.Bucket, manifest.ResultFiles.SUCCEEDED[0].Key);
+      expect(succeeded.map((e) => JSON.parse(e.Output).length)).toEqual([25, 5]);
+
+      // WHEN the first batch fails: 25 of 30 items failed, over 5%
+      rejectId = 'c-3';
+      const failed = await runner.run({});
+      expect(failed.status).toBe('FAILED');
+      expect(failed.error).toBe('FanOut.ToleranceExceeded');
+      expect(failed.cause).toBe('The specified tolerated failure threshold was exceeded');
+    } finally {
+      await runner.close();
+    }
+  }, 60_000);
 });
 
 describe('distributed mode: other sources and defaults', () => {
@@ -351,9 +395,27 @@ describe('distributed mode: other sources and defaults', () => {
     Annotations.fromStack(stack).hasInfo('/TestStack/FromInput', Match.stringLikeRegexp('returns its results in the state'));
   });
 
-  test('the runner refuses it too: the explicit 0% tolerance keeps it from running the children inline with the wrong failure semantics', async () => {
-    await expect(LocalWorkflowRunner.create(fromInput)).rejects.toThrow(/Distributed Map with ToleratedFailurePercentage \(aws-local-stepfunctions runs it inline as an ordinary Map/);
-  });
+  test('EXECUTED locally with the explicit 0% tolerance: STANDARD children, one failed item fails the workflow', async () => {
+    const runner = await LocalWorkflowRunner.create(fromInput, {
+      handlers: {
+        'Process item': (e: { index: number; item: string }) => {
+          if (e.item === 'bad') throw Object.assign(new Error('bad order'), { name: 'BadOrder' });
+          return e.item.toUpperCase();
+        },
+      },
+    });
+    try {
+      const ok = await runner.run({ orders: ['a', 'b'] });
+      expect(ok.status).toBe('SUCCEEDED');
+      expect((ok.output as any).fanOut).toEqual({ results: ['A', 'B'], total: 2 });
+      expect(ok.executions.filter((e) => e.parent === 0).map((e) => e.type)).toEqual(['STANDARD', 'STANDARD']);
+      const failed = await runner.run({ orders: ['a', 'bad', 'c'] });
+      expect(failed.error).toBe('FanOut.ToleranceExceeded');
+      expect(failed.executions.filter((e) => e.parent === 0 && e.status === 'FAILED').map((e) => e.error)).toEqual(['BadOrder']);
+    } finally {
+      await runner.close();
+    }
+  }, 60_000);
 
   test('objects under a prefix: ListBucket limited to the prefix; an explicit count of 0', () => {
     expect(objects.mode).toBe(FanOutMode.DISTRIBUTED);
@@ -413,7 +475,7 @@ describe('AUTO: the history budget and the payload limit', () => {
 
   test('results over the payload budget need resultBucket, and go distributed with it', () => {
     expect(() => build({ expectedItems: 500, expectedResultSize: Size.kibibytes(1) }))
-      .toThrow(/\[TestStack\/Wf\] expectedItems 500 results of about 1 KiB each make about 500 KiB, over the 230 KiB of the 256 KiB state payload limit left for results\. Set resultBucket/);
+      .toThrow(/\[TestStack\/Wf\] expectedItems 500 results of about 1 KiB each make about 500 KiB, over the 230 KiB of the 256 KiB state payload limit left for results\. Set writeResults: true or resultBucket/);
     const { stack, fanOut } = fixture('Other');
     const wf = fanOut('Wf', { expectedItems: 500, expectedResultSize: Size.kibibytes(1), resultBucket: new s3.Bucket(stack, 'Out') });
     expect(wf.mode).toBe(FanOutMode.DISTRIBUTED);
@@ -505,6 +567,10 @@ describe('configuration errors name the bad value and the fix', () => {
     ['itemSource: FanOutItemSource.s3Json(bucket, \' \')', { itemSource: FanOutItemSource.s3Json(bucket, ' ') }, /itemSource: the JSON key is empty/],
     ['itemSource: FanOutItemSource.s3Csv(bucket, \'a.csv\', [])', { itemSource: FanOutItemSource.s3Csv(bucket, 'a.csv', []) }, /itemSource: the CSV headers list is empty/],
     ['resultPrefix: \'x\'', { resultPrefix: 'x' }, /resultPrefix 'x' is set without resultBucket/],
+    ['writeResults: true, resultBucket: bucket', { writeResults: true, resultBucket: bucket }, /both writeResults and resultBucket are set\. Keep resultBucket/],
+    ['resultRetention: Duration.days(3)', { resultRetention: Duration.days(3) }, /resultRetention 3 days is set without writeResults/],
+    ['writeResults: true, resultRetention: Duration.hours(12)', { writeResults: true, resultRetention: Duration.hours(12) }, /resultRetention is 12 hours; S3 lifecycle expiry counts whole days/],
+    ['mode: FanOutMode.INLINE, writeResults: true', { mode: FanOutMode.INLINE, writeResults: true }, /mode is INLINE but writeResults is set, and only a Distributed Map writes its results to S3/],
     ['resultBucket: bucket, resultPrefix: \'/abs\'', { resultBucket: bucket, resultPrefix: '/abs' }, /resultPrefix '\/abs' is not a usable key prefix/],
     ['mode: FanOutMode.INLINE, batchSize: 10', { mode: FanOutMode.INLINE, batchSize: 10 }, /mode is INLINE but batchSize 10 needs an ItemBatcher, which only a Distributed Map has\. Use FanOutMode\.DISTRIBUTED \(or AUTO\), or drop batchSize\./],
     ['mode: FanOutMode.INLINE, maxConcurrency: 41', { mode: FanOutMode.INLINE, maxConcurrency: 41 }, /mode is INLINE but maxConcurrency 41 exceeds the 40 iterations an inline Map runs at a time\. .*or lower maxConcurrency to 40 or less/],
@@ -571,5 +637,45 @@ describe('works with a user-supplied role', () => {
       Roles: [{ Ref: logicalIdOf(template, 'AWS::IAM::Role', 'MyRole') }],
     });
     expect(hasDependencyCycle(template)).toBeUndefined();
+  });
+});
+
+describe('writeResults: the results bucket the construct creates', () => {
+  test('GIVEN encryptionKey on the workflow WHEN writeResults THEN the bucket is SSE-KMS with that key, TLS-only, private, expiring; the ResultWriter targets it and the role may use the key', () => {
+    // GIVEN
+    const { stack, fanOut } = fixture();
+    const key = new kms.Key(stack, 'WorkflowKey');
+    // WHEN
+    const wf = fanOut('Encrypted', { encryptionKey: key, writeResults: true, resultRetention: Duration.days(7), itemsPath: '$.ids' });
+    // THEN
+    const template = Template.fromStack(stack);
+    const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'WorkflowKey');
+    const bucketId = logicalIdOf(template, 'AWS::S3::Bucket', 'EncryptedResults');
+    expect(wf.mode).toBe(FanOutMode.DISTRIBUTED);
+    expect(wf.modeReason).toContain('writeResults is set, and only a Distributed Map writes its results to S3');
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [{ Id: 'ExpireFanOutResults', Status: 'Enabled', ExpirationInDays: 7, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    const map = aslOf(template, machineId(template, 'Encrypted')).States['Fan out'];
+    expect(map.ResultWriter).toEqual({ Resource: 'arn:${AWS::Partition}:states:::s3:putObject', Parameters: { Bucket: `\${Ref:${bucketId}}`, Prefix: 'fan-out-results' } });
+    const roleStatements = statementsOf(template, 'EncryptedStateMachineRoleDefaultPolicy');
+    expect(roleStatements).toContainEqual(expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } }));
+    expect(wf.resultBucket).toBeDefined();
+  });
+
+  test('without encryptionKey the bucket is SSE-S3 and expires after 30 days by default', () => {
+    const { stack, fanOut } = fixture();
+    fanOut('Plain', { writeResults: true, itemsPath: '$.ids' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30 })] },
+    });
   });
 });

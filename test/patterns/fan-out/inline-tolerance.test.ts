@@ -137,9 +137,11 @@ describe('inline FanOutFanIn (tolerance 25% and 2 items, maxConcurrency 3) execu
       index: 1,
       item: list[1],
       error: { Error: 'InvalidRecord', Cause: expect.stringContaining('item under-1 rejected') },
-      tally: [-1, 1],
     });
-    expect(fanOut.results[0]).toEqual({ failed: false, output: { id: 'under-0', index: 0 }, tally: [-1] });
+    expect(fanOut.results[0]).toEqual({ failed: false, output: { id: 'under-0', index: 0 } });
+    // counted with a JSONPath filter (no tally), and the filtered list is not kept in the state
+    expect(Object.keys(fanOut).sort()).toEqual(['failedCount', 'results', 'tolerance', 'total']);
+    expect(r.statesEntered).toContain('Fan out: count failures');
     expect(r.output).toEqual({
       total: 8,
       failed: 2,

@@ -1,8 +1,9 @@
 /**
  * Where the local interpreter (aws-local-stepfunctions 3, under LocalWorkflowRunner) departs from
  * the ASL specification in ways FanOutFanIn had to design around, and what the runner now fixes.
- * The `IsPresent: false` gap is fixed by the runner (rewritten to `Not`); the empty-filter gap is
- * pinned as it is, which is why the pattern counts failures with a tally instead of a filter.
+ * The `IsPresent: false` gap is fixed by the runner (rewritten to `Not`); so is the empty filter,
+ * which now yields `[]` as on AWS ("Reference paths" / "Paths": a JSONPath filter that selects
+ * nothing is an empty array, https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html).
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LocalWorkflowRunner } from '../../../src/testing';
@@ -36,12 +37,11 @@ describe('local interpreter gaps (pinned)', () => {
     expect(presentRun.statesEntered).toEqual(['Which', 'Missing?', 'Present']);
   });
 
-  test('a JSONPath filter that matches nothing fails locally with States.Runtime', async () => {
+  test('a JSONPath filter that matches nothing yields an empty array', async () => {
     const matching = await runner.run({ probe: 'filter', list: [{ failed: true }, { failed: false }] });
     expect(matching.output).toEqual({ failed: [{ failed: true }] });
     const none = await runner.run({ probe: 'filter', list: [{ failed: false }] });
-    expect(none.status).toBe('FAILED');
-    expect(none.error).toBe('States.Runtime');
-    expect(none.cause).toContain("Path expression '$.list[?(@.failed == true)]' does not point to a value");
+    expect(none.status).toBe('SUCCEEDED');
+    expect(none.output).toEqual({ failed: [] });
   });
 });

@@ -17,6 +17,8 @@ function run(...executions: ExecutionRecord[]): RunResult {
     status: 'SUCCEEDED',
     executionName: 'x',
     executionArn: 'arn',
+    startDate: new Date(0),
+    stopDate: new Date(0),
     statesEntered: [],
     transitions: executions[0].transitions,
     calls: {},
