@@ -15,6 +15,7 @@ import { CheckpointTable } from '../defaults/checkpoint-table';
 import { DEFAULTS } from '../defaults/constants';
 import { WorkflowAlarms, WorkflowAlarmsOptions } from '../defaults/workflow-alarms';
 import { WorkflowFunction } from '../defaults/workflow-function';
+import { grantWorkflowClient, WorkflowClientGrantOptions } from './client-grants';
 import { LibraryRole } from '../nag';
 import { isRetriable } from '../steps/retry';
 
@@ -435,6 +436,16 @@ export abstract class Workflow extends Construct implements IWorkflow {
   /** Lets `grantee` read executions and their history. */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantRead(grantee);
+  }
+
+  /**
+   * Grants `grantee` exactly what `WorkflowClient` (`cdk-stateful-workflows/client`) calls for this
+   * workflow: start (or start synchronously, Express), describe, list, stop and redrive its
+   * executions, read its checkpoint progress (limited to its namespace with `dynamodb:LeadingKeys`),
+   * and use its customer-managed keys for that.
+   */
+  public grantClient(grantee: iam.IGrantable, options: WorkflowClientGrantOptions = {}): iam.Grant {
+    return grantWorkflowClient(this, grantee, options);
   }
 }
 
