@@ -2,7 +2,6 @@
 export * from './core/types';
 export * from './core/step';
 export * from './core/workflow';
-export { WorkflowClientGrantOptions } from './core/client-grants';
 
 // Steps
 export * from './steps/step';

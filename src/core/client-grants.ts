@@ -3,25 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { workflowError } from './errors';
 import { WorkflowType } from './types';
-import { IWorkflow } from './workflow';
+import type { IWorkflow, WorkflowClientGrantOptions } from './workflow';
+
+export type { WorkflowClientGrantOptions };
 import { CheckpointTable } from '../defaults/checkpoint-table';
 
-/**
- * Options of `grantWorkflowClient`.
- */
-export interface WorkflowClientGrantOptions {
-  /**
-   * The checkpoint table the client reads progress from.
-   * @default - the workflow's own `table` when it is a `CheckpointedWorkflow`, else none
-   */
-  readonly checkpointTable?: CheckpointTable;
-  /**
-   * The namespace of the workflow's checkpoint items: reads are limited to partition keys starting
-   * with `<namespace>#` (`dynamodb:LeadingKeys`).
-   * @default - the workflow's own `namespace` when it is a `CheckpointedWorkflow`; without one, the whole table
-   */
-  readonly checkpointNamespace?: string;
-}
 
 /** What a workflow may carry besides `IWorkflow` (Workflow, CheckpointedWorkflow). */
 interface WorkflowExtras {

@@ -15,7 +15,7 @@ import { CheckpointTable } from '../defaults/checkpoint-table';
 import { DEFAULTS } from '../defaults/constants';
 import { WorkflowAlarms, WorkflowAlarmsOptions } from '../defaults/workflow-alarms';
 import { WorkflowFunction } from '../defaults/workflow-function';
-import { grantWorkflowClient, WorkflowClientGrantOptions } from './client-grants';
+import { grantWorkflowClient } from './client-grants';
 import { LibraryRole } from '../nag';
 import { isRetriable } from '../steps/retry';
 
@@ -116,6 +116,23 @@ export interface WorkflowProps {
    * @default - a role with exactly the permissions the generated states need
    */
   readonly role?: iam.IRole;
+}
+
+/**
+ * Options of `Workflow.grantClient` (what `WorkflowClient` may read besides the state machine).
+ */
+export interface WorkflowClientGrantOptions {
+  /**
+   * The checkpoint table the client reads progress from.
+   * @default - the workflow's own `table` when it is a `CheckpointedWorkflow`, else none
+   */
+  readonly checkpointTable?: CheckpointTable;
+  /**
+   * The namespace of the workflow's checkpoint items: reads are limited to partition keys starting
+   * with `<namespace>#` (`dynamodb:LeadingKeys`).
+   * @default - the workflow's own `namespace` when it is a `CheckpointedWorkflow`; without one, the whole table
+   */
+  readonly checkpointNamespace?: string;
 }
 
 /**
