@@ -22,7 +22,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   bundledDeps: ['@aws-sdk/client-dynamodb@^3.1162.0', '@aws-sdk/client-sfn@^3.1162.0', 'commander@^14.0.3'],
   devDeps: [
     // local proof (the `testing` entry point): optional for users, required for our tests
-    'aws-local-stepfunctions@^3.0.0',
+    'aws-local-stepfunctions@3.0.0', // exactly: the runner's corrections are verified against this version
     'dynalite@^4.0.0',
     's3rver@^3.7.1',
     '@aws-sdk/client-s3@^3.1162.0',
