@@ -23,7 +23,22 @@ describe('Saga: rendered ASL of a saga with a pivot that compensates its own fai
   const mailer = `\${Ref:${logicalIdOf(template, 'AWS::Lambda::Alias', 'Mail')}}`;
 
   test('the happy path is one Task per action, each with the idempotency key and its result under $.results', () => {
-    expect(asl.StartAt).toBe('Reserve funds');
+    // the first state refuses the reserved input keys; every other input goes to the first action
+    expect(asl.StartAt).toBe('Saga: check input');
+    expect(asl.States['Saga: check input']).toEqual({
+      Type: 'Choice',
+      Comment: "Refuses an input that uses the keys the saga reserves ('results', 'saga').",
+      Choices: [
+        { Variable: '$.results', IsPresent: true, Next: 'Saga: reserved input key results' },
+        { Variable: '$.saga', IsPresent: true, Next: 'Saga: reserved input key saga' },
+      ],
+      Default: 'Reserve funds',
+    });
+    expect(asl.States['Saga: reserved input key saga']).toEqual({
+      Type: 'Fail',
+      Error: 'Saga.ReservedInputKey',
+      Cause: "The execution input has the key 'saga', which the saga reserves for its own state ('results', 'saga'); no step ran. Rename the input key 'saga', or nest your input under another key.",
+    });
     expect(asl.States['Reserve funds']).toEqual({
       Type: 'Task',
       Resource: pay,
@@ -137,7 +152,8 @@ describe('Saga: rendered ASL of a saga with a pivot that compensates its own fai
         }],
       },
       ResultPath: null,
-      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: 'FULL' }],
+      // rendered through the step model: MaxDelaySeconds 30 is explicit now (never reached by waits of 1 s and 2 s)
+      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' }],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.saga.metricError', Next: 'Saga compensation failed' }],
       Next: 'Saga compensation failed',
     });
@@ -149,10 +165,11 @@ describe('Saga: rendered ASL of a saga with a pivot that compensates its own fai
     });
   });
 
-  test('nothing else is generated: actions + compensations + 2 failure states + 4 shared states', () => {
+  test('nothing else is generated: actions + compensations + 2 failure states + 4 shared states + the input check and its 2 Fail states', () => {
     expect(Object.keys(asl.States).sort()).toEqual([
       'Charge card', 'Record compensation failure', 'Refund card', 'Refund card failed', 'Release funds', 'Release funds failed',
-      'Reserve funds', 'Rollback complete', 'Saga compensation failed', 'Saga rolled back', 'Send receipt',
+      'Reserve funds', 'Rollback complete', 'Saga compensation failed', 'Saga rolled back',
+      'Saga: check input', 'Saga: reserved input key results', 'Saga: reserved input key saga', 'Send receipt',
     ]);
   });
 
