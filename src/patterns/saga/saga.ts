@@ -141,9 +141,10 @@ interface PlannedStep {
  * - After the pivot step, steps retry forward and are never compensated: a failure there fails
  *   the execution with its original error, rolling back nothing.
  *
- * The happy path has exactly one state per action (no extra states), so it costs the same state
- * transitions as a hand-written chain of the same tasks. The input must be a JSON object; its
- * keys `results` and `saga` are reserved.
+ * The happy path is one state per action after one input check, so it costs one state transition
+ * more than a hand-written chain of the same tasks. The input must be a JSON object; its keys
+ * `results` and `saga` are reserved: an input using them fails at once with `Saga.ReservedInputKey`
+ * (the cause names the key), before any step runs.
  */
 export class Saga extends Workflow {
   /** The error name of an execution whose rollback stopped because a compensation kept failing. */
