@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { IWorkflowStep, Saga, SagaStep, Step, WorkflowType } from '../../../src';
+import { IWorkflowStep, Saga, SagaStep, Step, WorkflowAlarms, WorkflowType } from '../../../src';
 import { aslOf, DEFAULT_LAMBDA_RETRY as LAMBDA_RETRY, inlineFunction, logicalIdOf, newStack } from '../../util';
 
 const SAGA_RETRY = { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' };
@@ -419,6 +419,8 @@ describe('Saga: warnings', () => {
 
   test('the defaults raise no warning; an alarm override with alarms off does', () => {
     const stack = newStack();
+    // the app-wide "alarms notify no one" reminder is acknowledged: this test is about the saga's own warnings
+    WorkflowAlarms.acknowledgeNoNotifications(stack, 'unit test of the saga warnings, no one on call');
     const fn = inlineFunction(stack, 'Fn');
     const steps = [{ action: Step.lambda('A', fn), compensation: Step.lambda('UA', fn) }, { action: Step.lambda('B', fn) }];
     new Saga(stack, 'Quiet', { type: WorkflowType.EXPRESS, steps });
