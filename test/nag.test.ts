@@ -124,12 +124,13 @@ describe('the library wildcard policy', () => {
       Resource: '*',
     };
     expect(policyOf('WfStateMachineRole')).toEqual([logDelivery, xray]);
-    expect(policyOf('SagaStateMachineRole')).toEqual([logDelivery, xray, {
+    // the saga's statement is derived from its state graph (its metric task), so it comes first
+    expect(policyOf('SagaStateMachineRole')).toEqual([{
       Effect: 'Allow',
       Action: 'cloudwatch:PutMetricData',
       Resource: '*',
       Condition: { StringEquals: { 'cloudwatch:namespace': Saga.METRIC_NAMESPACE } },
-    }]);
+    }, logDelivery, xray]);
   });
 
   test('no wildcard is left in the roles\' DefaultPolicies', () => {

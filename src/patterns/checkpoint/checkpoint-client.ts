@@ -1,6 +1,7 @@
 // Types only: the SDK is loaded on first use (see `sdk()`), so that importing the library (e.g. at
 // synth time) loads no AWS SDK.
 import type { AttributeValue, DynamoDBClient, QueryCommandOutput, WriteRequest } from '@aws-sdk/client-dynamodb';
+import { checkpointPartitionKey, CHECKPOINT_LAYOUT } from './layout';
 import { stepResultKey } from '../../core/validation';
 
 /** The DynamoDB client module, required on first use. */
@@ -10,9 +11,11 @@ function sdk(): typeof import('@aws-sdk/client-dynamodb') {
 }
 
 /** Sort key of the per-key lease item. */
-const LEASE_SORT_KEY = '#lease';
+const LEASE_SORT_KEY = CHECKPOINT_LAYOUT.leaseSortKey;
 /** Sort key prefix of the per-step checkpoint items. */
-const STEP_SORT_KEY_PREFIX = 'step#';
+const STEP_SORT_KEY_PREFIX = CHECKPOINT_LAYOUT.stepSortKeyPrefix;
+/** Attribute names of the checkpoint items. */
+const A = CHECKPOINT_LAYOUT.attributes;
 /** BatchWriteItem accepts at most 25 requests. */
 const BATCH_SIZE = 25;
 
@@ -210,13 +213,13 @@ export class CheckpointClient {
     const lease = items.find((i) => i[this.skName]?.S === LEASE_SORT_KEY);
     // a key's checkpoints expire together with its generation (lease) item
     const generationAlive = lease !== undefined && Number(lease[this.ttlName]?.N ?? '0') > now;
-    const generation = lease?.generation?.S;
+    const generation = lease?.[A.generation]?.S;
     const byKey = new Map<string, Record<string, AttributeValue>>();
     for (const item of items) {
       const sk = item[this.skName]?.S ?? '';
-      if (!sk.startsWith(STEP_SORT_KEY_PREFIX) || !generationAlive || generation === undefined || item.generation?.S !== generation) continue;
+      if (!sk.startsWith(STEP_SORT_KEY_PREFIX) || !generationAlive || generation === undefined || item[A.generation]?.S !== generation) continue;
       // placeholders (a step item the running execution owns but has not completed) hold no result
-      if (item.result?.S === undefined || Number(item[this.ttlName]?.N ?? '0') <= now) continue;
+      if (item[A.result]?.S === undefined || Number(item[this.ttlName]?.N ?? '0') <= now) continue;
       byKey.set(sk.slice(STEP_SORT_KEY_PREFIX.length), item);
     }
     const completed: CompletedStep[] = [];
@@ -226,16 +229,16 @@ export class CheckpointClient {
       if (item) {
         completed.push({
           name,
-          executionId: item.executionId?.S ?? '',
-          executionStartedAt: item.executionStartedAt?.S ?? '',
+          executionId: item[A.executionId]?.S ?? '',
+          executionStartedAt: item[A.executionStartedAt]?.S ?? '',
           expiresAt: new Date(Number(item[this.ttlName]?.N ?? '0') * 1000).toISOString(),
         });
       } else {
         remaining.push(name);
       }
     }
-    const leaseUntil = Number(lease?.leaseUntil?.N ?? '0');
-    const owner = lease?.leaseOwner?.S;
+    const leaseUntil = Number(lease?.[A.leaseUntil]?.N ?? '0');
+    const owner = lease?.[A.leaseOwner]?.S;
     const running = owner !== undefined && leaseUntil > now;
     return {
       key,
@@ -246,8 +249,8 @@ export class CheckpointClient {
       generation,
       leaseOwner: running ? owner : undefined,
       leaseExpiresAt: running ? new Date(leaseUntil * 1000).toISOString() : undefined,
-      lastExecutionId: lease?.lastExecutionId?.S,
-      lastStatus: lease?.lastStatus?.S,
+      lastExecutionId: lease?.[A.lastExecutionId]?.S,
+      lastStatus: lease?.[A.lastStatus]?.S,
     };
   }
 
@@ -260,9 +263,9 @@ export class CheckpointClient {
     const items = await this.items(key);
     const lease = items.find((i) => i[this.skName]?.S === LEASE_SORT_KEY);
     const now = Math.floor(Date.now() / 1000);
-    if (!options.force && lease?.leaseOwner?.S !== undefined && Number(lease.leaseUntil?.N ?? '0') > now) {
-      throw new Error(`CheckpointClient.reset: checkpoint key '${key}' is being processed by ${lease.leaseOwner.S} (lease until ` +
-        `${new Date(Number(lease.leaseUntil!.N) * 1000).toISOString()}). Wait for it to end, or pass { force: true }.`);
+    if (!options.force && lease?.[A.leaseOwner]?.S !== undefined && Number(lease[A.leaseUntil]?.N ?? '0') > now) {
+      throw new Error(`CheckpointClient.reset: checkpoint key '${key}' is being processed by ${lease[A.leaseOwner].S} (lease until ` +
+        `${new Date(Number(lease[A.leaseUntil]!.N) * 1000).toISOString()}). Wait for it to end, or pass { force: true }.`);
     }
     const requests: WriteRequest[] = items.map((item) => ({
       DeleteRequest: { Key: { [this.pkName]: item[this.pkName], [this.skName]: item[this.skName] } },
@@ -300,7 +303,7 @@ export class CheckpointClient {
         Key: { [this.pkName]: { S: this.partitionKey(key) }, [this.skName]: { S: LEASE_SORT_KEY } },
         UpdateExpression: 'REMOVE #owner SET #until = :zero, #lastExec = :unlockedBy, #lastStatus = :unlocked',
         ConditionExpression: owner === undefined ? 'attribute_exists(#owner)' : '#owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil', '#lastExec': 'lastExecutionId', '#lastStatus': 'lastStatus' },
+        ExpressionAttributeNames: { '#owner': A.leaseOwner, '#until': A.leaseUntil, '#lastExec': A.lastExecutionId, '#lastStatus': A.lastStatus },
         ExpressionAttributeValues: {
           ':zero': { N: '0' },
           ':unlocked': { S: 'UNLOCKED' },
@@ -327,7 +330,7 @@ export class CheckpointClient {
     if (typeof key !== 'string' || key.length === 0) {
       throw new Error(`CheckpointClient: key ${JSON.stringify(key)} must be a non-empty string (numbers as their decimal text).`);
     }
-    return `${this.namespace}#${key}`;
+    return checkpointPartitionKey(this.namespace, key);
   }
 
   private async items(key: string): Promise<Array<Record<string, AttributeValue>>> {

@@ -2,10 +2,10 @@ import { Annotations, CfnResource, Duration, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { coordinatorInlineCode } from './coordinator';
 import { decompose, describeSeries, Element, leavesOf, ParallelElement, validateDependencies } from './dag';
+import { CHECKPOINT_LAYOUT, namespaceLeadingKeys, stepSortKey } from './layout';
 import { workflowError } from '../../core/errors';
 import { CHECKPOINT_COORDINATOR_ROLE, LIBRARY_FUNCTION_ROLE_METADATA } from '../../core/metadata';
 import { IWorkflowStep } from '../../core/step';
@@ -14,13 +14,12 @@ import { Workflow, WorkflowProps } from '../../core/workflow';
 import { CheckpointTable } from '../../defaults/checkpoint-table';
 import { DEFAULTS } from '../../defaults/constants';
 import { WorkflowFunction } from '../../defaults/workflow-function';
-import { applyRetryPolicy, isRetriable, transientSdkErrors } from '../../steps/retry';
 import { Step } from '../../steps/step';
 
-/** Sort key of the per-key lease item (lease, generation, last run). */
-const LEASE_SORT_KEY = '#lease';
-/** Sort key prefix of the per-step checkpoint items. */
-const STEP_SORT_KEY_PREFIX = 'step#';
+/** Attribute names of the checkpoint items (the layout shared with the coordinator and CheckpointClient). */
+const A = CHECKPOINT_LAYOUT.attributes;
+/** Fields of the execution input (and of the workflow state) the workflow reserves. */
+const RESERVED_FIELDS = ['results', 'checkpoint', 'checkpointError'];
 /** Margin added to the execution timeout for the lease duration. */
 const LEASE_MARGIN = Duration.minutes(1);
 /** What a skipped conditional step records as its result. */
@@ -254,8 +253,14 @@ export class CheckpointedWorkflow extends Workflow {
     if (typeof props.keyPath !== 'string' || !KEY_PATH.test(props.keyPath)) {
       throw workflowError(this, `keyPath '${props.keyPath}' is not a plain JSONPath of field names. Use a path such as '$.jobId' or '$.image.id' (no wildcards, filters or array indexes).`);
     }
+    const keyRoot = props.keyPath.slice(2).split('.')[0];
+    if (RESERVED_FIELDS.includes(keyRoot)) {
+      // the coordinator refuses an input holding these fields (Checkpoint.InvalidInput), so every execution would fail
+      throw workflowError(this, `keyPath '${props.keyPath}' is under $.${keyRoot}, which the workflow reserves for its own state (${RESERVED_FIELDS.map((f) => `$.${f}`).join(', ')}): ` +
+        'every execution would be refused. Read the key from an input field of your own, e.g. \'$.jobId\'.');
+    }
     this.restartField = props.restartField ?? 'checkpointRestart';
-    if (!FIELD_NAME.test(this.restartField) || ['results', 'checkpoint', 'checkpointError'].includes(this.restartField)) {
+    if (!FIELD_NAME.test(this.restartField) || RESERVED_FIELDS.includes(this.restartField)) {
       throw workflowError(this, `restartField '${this.restartField}' is not a usable input field name. Use letters, digits and '_' (not 'results', 'checkpoint' or 'checkpointError', which the workflow reserves), e.g. 'checkpointRestart'.`);
     }
     if (this.keyPath === `$.${this.restartField}`) {
@@ -270,9 +275,17 @@ export class CheckpointedWorkflow extends Workflow {
       throw workflowError(this, `namespace '${props.namespace}' must be 1 to 200 characters long. Omit it to use the construct path.`);
     }
     this.namespace = props.namespace ?? this.node.path;
+    if (!Token.isUnresolved(this.namespace) && this.namespace.includes(CHECKPOINT_LAYOUT.separator)) {
+      // '#' separates the namespace from the business key (`<namespace>#<key>`), and IAM limits the
+      // workflow to `<namespace>#*`: a namespace 'a#b' would let workflow 'a' reach the items of 'a#b'.
+      throw workflowError(this, `namespace '${this.namespace}'${props.namespace === undefined ? ' (the construct path, the default)' : ''} contains '${CHECKPOINT_LAYOUT.separator}', ` +
+        `which separates the namespace from the key in the partition key ('<namespace>${CHECKPOINT_LAYOUT.separator}<key>'), so another namespace's items could match this one's. ` +
+        `${props.namespace === undefined ? 'Set namespace to' : 'Use'} a value without '${CHECKPOINT_LAYOUT.separator}', e.g. '${this.namespace.split(CHECKPOINT_LAYOUT.separator).join('-')}'.`);
+    }
 
     // Table and coordinator
     this.table = props.table ?? new CheckpointTable(this, 'Checkpoints');
+    this.claimNamespace(props.namespace !== undefined);
     this.registerTable(this.table);
     this.coordinator = new WorkflowFunction(this, 'Coordinator', {
       code: lambda.Code.fromInline(coordinatorInlineCode()),
@@ -283,7 +296,7 @@ export class CheckpointedWorkflow extends Workflow {
     this.coordinator.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
       resources: [this.table.tableArn],
-      conditions: this.leadingKeysCondition(),
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [namespaceLeadingKeys(this.namespace)] } },
     }));
     this.table.encryptionKey?.grantEncryptDecrypt(this.coordinator.role);
 
@@ -400,18 +413,15 @@ export class CheckpointedWorkflow extends Workflow {
   /** Run (optionally behind its condition) -> Save. */
   private renderLeaf(name: string, mode: Mode, graph: Graph): Rendered {
     const entry = this.stepsByName.get(name)!;
-    const key = stepResultKey(name);
     const base = mode === 'fresh' ? name : `${name} (resume)`;
     const run = this.bindStep(entry.step, {
       stateName: base,
-      resultPath: `$.results.${key}`,
+      resultPath: this.resultPathOf(name),
       resultSelector: entry.discardResult ? DISCARDED_RESULT : entry.resultSelector,
     }).state;
     this.runStateNames.set(name, [...(this.runStateNames.get(name) ?? []), base]);
     const save = this.buildSave(`${base}: checkpoint`, name, graph);
-    if (isRetriable(run)) {
-      run.addCatch(this.failureTarget(graph), { errors: ['States.ALL'], resultPath: '$.checkpointError' });
-    }
+    this.catchAll(run, this.failureTarget(graph), '$.checkpointError');
     this.asNextable(run, name).next(save);
     const then = (next: sfn.State | undefined) => {
       if (next) save.next(next);
@@ -422,7 +432,7 @@ export class CheckpointedWorkflow extends Workflow {
     const check = new sfn.Choice(this, this.claim(`${base}?`), { comment: `Runs '${name}' only when its condition holds.` });
     const skip = new sfn.Pass(this, this.claim(`${base}: skipped`), {
       result: sfn.Result.fromObject(SKIPPED_RESULT),
-      resultPath: `$.results.${key}`,
+      resultPath: this.resultPathOf(name),
     });
     skip.next(save);
     check.when(entry.condition, run).otherwise(skip);
@@ -558,45 +568,35 @@ export class CheckpointedWorkflow extends Workflow {
   }
 
   /** The conditional PutItem of a step's checkpoint item. */
-  private buildSave(stateName: string, stepName: string, graph: Graph): tasks.CallAwsService {
-    this.claim(stateName);
+  private buildSave(stateName: string, stepName: string, graph: Graph): sfn.TaskStateBase {
     const t = this.table;
-    const save = new tasks.CallAwsService(this, stateName, {
-      service: 'dynamodb',
-      action: 'putItem',
-      iamResources: [t.tableArn],
-      parameters: {
-        TableName: t.tableName,
-        Item: {
-          [t.partitionKeyName]: { S: sfn.JsonPath.stringAt('$.checkpoint.partitionKey') },
-          [t.sortKeyName]: { S: `${STEP_SORT_KEY_PREFIX}${stepResultKey(stepName)}` },
-          step: { S: stepName },
-          result: { S: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`$.results.${stepResultKey(stepName)}`)) },
-          executionId: { S: sfn.JsonPath.executionId },
-          executionStartedAt: { S: sfn.JsonPath.executionStartTime },
-          generation: { S: sfn.JsonPath.stringAt('$.checkpoint.generation') },
-          leaseOwner: { S: sfn.JsonPath.executionId },
-          leaseExpiresAt: { S: sfn.JsonPath.stringAt('$.checkpoint.leaseUntil') },
-          [t.timeToLiveAttribute]: { N: sfn.JsonPath.stringAt('$.checkpoint.expiresAt') },
-        },
-        // The coordinator made this execution the owner of every step item of the key until its
-        // lease ends. The write needs that ownership, a lease that has not ended yet (ISO 8601
-        // timestamps compare as strings; $$.State.EnteredTime, see
-        // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html),
-        // and an item no other execution completed; a retry of this very write is accepted.
-        // Condition expressions: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
-        ConditionExpression: '#owner = :exec AND #until > :now AND (attribute_not_exists(#result) OR #exec = :exec)',
-        ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseExpiresAt', '#result': 'result', '#exec': 'executionId' },
-        ExpressionAttributeValues: {
-          ':exec': { S: sfn.JsonPath.executionId },
-          ':now': { S: sfn.JsonPath.stringAt('$$.State.EnteredTime') },
-        },
+    const save = this.bindCheckpointTask(stateName, 'putItem', {
+      TableName: t.tableName,
+      Item: {
+        [t.partitionKeyName]: { S: sfn.JsonPath.stringAt('$.checkpoint.partitionKey') },
+        [t.sortKeyName]: { S: stepSortKey(stepResultKey(stepName)) },
+        [A.step]: { S: stepName },
+        [A.result]: { S: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`$.results.${stepResultKey(stepName)}`)) },
+        [A.executionId]: { S: sfn.JsonPath.executionId },
+        [A.executionStartedAt]: { S: sfn.JsonPath.executionStartTime },
+        [A.generation]: { S: sfn.JsonPath.stringAt('$.checkpoint.generation') },
+        [A.leaseOwner]: { S: sfn.JsonPath.executionId },
+        [A.leaseExpiresAt]: { S: sfn.JsonPath.stringAt('$.checkpoint.leaseUntil') },
+        [t.timeToLiveAttribute]: { N: sfn.JsonPath.stringAt('$.checkpoint.expiresAt') },
       },
-      resultPath: sfn.JsonPath.DISCARD,
-      comment: `Checkpoints the result of '${stepName}'.`,
-    });
-    this.limitToNamespace(save);
-    applyRetryPolicy(save, save, undefined, undefined, transientSdkErrors('dynamodb'));
+      // The coordinator made this execution the owner of every step item of the key until its
+      // lease ends. The write needs that ownership, a lease that has not ended yet (ISO 8601
+      // timestamps compare as strings; $$.State.EnteredTime, see
+      // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html),
+      // and an item no other execution completed; a retry of this very write is accepted.
+      // Condition expressions: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+      ConditionExpression: '#owner = :exec AND #until > :now AND (attribute_not_exists(#result) OR #exec = :exec)',
+      ExpressionAttributeNames: { '#owner': A.leaseOwner, '#until': A.leaseExpiresAt, '#result': A.result, '#exec': A.executionId },
+      ExpressionAttributeValues: {
+        ':exec': { S: sfn.JsonPath.executionId },
+        ':now': { S: sfn.JsonPath.stringAt('$$.State.EnteredTime') },
+      },
+    }, `Checkpoints the result of '${stepName}'.`, sfn.JsonPath.DISCARD);
     save.addCatch(this.failureState(graph, 'conflict'), { errors: ['DynamoDb.ConditionalCheckFailedException'], resultPath: '$.checkpointError' });
     save.addCatch(this.failureState(graph, 'tooLarge'), { errors: ['DynamoDb.ValidationException'], resultPath: '$.checkpointError' });
     save.addCatch(this.failureTarget(graph), { errors: ['States.ALL'], resultPath: '$.checkpointError' });
@@ -625,21 +625,45 @@ export class CheckpointedWorkflow extends Workflow {
   }
 
   /**
-   * `ForAllValues:StringLike dynamodb:LeadingKeys <namespace>#*`: the workflow reads and writes
-   * only the items of its own namespace of the (possibly shared) table. See
-   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+   * A DynamoDB task of the workflow's own bookkeeping (save, release), rendered through the step
+   * model: an AWS SDK step bound like any other step, so its IAM statement is derived from the
+   * state graph, with the table's transient errors retried. The statement is limited to this
+   * workflow's items with `ForAllValues:StringLike dynamodb:LeadingKeys <namespace>#*`
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
    */
-  private leadingKeysCondition(): { [key: string]: any } {
-    return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${this.namespace}#*`] } };
+  private bindCheckpointTask(
+    stateName: string, action: 'putItem' | 'updateItem', parameters: { [key: string]: any }, comment: string,
+    resultPath: string, resultSelector?: { [key: string]: any },
+  ): sfn.TaskStateBase {
+    return this.bindStep(Step.awsSdk(stateName, {
+      service: 'dynamodb',
+      action,
+      parameters,
+      iamResources: [this.table.tableArn],
+      iamConditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [namespaceLeadingKeys(this.namespace)] } },
+      comment,
+    }), { resultPath, resultSelector }).state as sfn.TaskStateBase;
   }
 
-  /** Adds the namespace condition to the IAM statements a checkpoint task contributes to the state machine role. */
-  private limitToNamespace(task: tasks.CallAwsService): void {
-    // aws-cdk-lib keeps a task's statements in `taskPolicies` and adds them to the role when the
-    // state machine is built; they are still open for conditions here.
-    for (const statement of (task as unknown as { taskPolicies?: iam.PolicyStatement[] }).taskPolicies ?? []) {
-      statement.addCondition('ForAllValues:StringLike', { 'dynamodb:LeadingKeys': [`${this.namespace}#*`] });
+  /**
+   * Two workflows with the same namespace on one table would share (and overwrite) each other's
+   * checkpoints and leases: refused, naming both.
+   */
+  private claimNamespace(explicit: boolean): void {
+    if (Token.isUnresolved(this.namespace)) {
+      return;
     }
+    let claimed = namespacesByTable.get(this.table);
+    if (!claimed) {
+      claimed = new Map<string, string>();
+      namespacesByTable.set(this.table, claimed);
+    }
+    const other = claimed.get(this.namespace);
+    if (other !== undefined) {
+      throw workflowError(this, `namespace '${this.namespace}'${explicit ? '' : ' (the construct path, the default)'} is already used by the CheckpointedWorkflow ${other} on the table ${this.table.node.path}: ` +
+        'the two workflows would read, overwrite and lock each other\'s checkpoints. Give each workflow sharing the table its own namespace.');
+    }
+    claimed.set(this.namespace, this.node.path);
   }
 
   /** Release the lease after a failure, then fail with the original error and cause. */
@@ -656,36 +680,27 @@ export class CheckpointedWorkflow extends Workflow {
   }
 
   /** Releases the key lease (keeps the generation) and records how the run ended. */
-  private buildRelease(stateName: string, status: 'SUCCEEDED' | 'FAILED'): tasks.CallAwsService {
-    this.claim(stateName);
+  private buildRelease(stateName: string, status: 'SUCCEEDED' | 'FAILED'): sfn.TaskStateBase {
     const t = this.table;
     const success = status === 'SUCCEEDED';
-    const release = new tasks.CallAwsService(this, stateName, {
-      service: 'dynamodb',
-      action: 'updateItem',
-      iamResources: [t.tableArn],
-      parameters: {
-        TableName: t.tableName,
-        Key: {
-          [t.partitionKeyName]: { S: sfn.JsonPath.stringAt('$.checkpoint.partitionKey') },
-          [t.sortKeyName]: { S: LEASE_SORT_KEY },
-        },
-        UpdateExpression: 'REMOVE #owner SET #until = :zero, #lastExec = :exec, #lastStatus = :status',
-        // also accepts a retry of this very release
-        ConditionExpression: '#owner = :exec OR (attribute_not_exists(#owner) AND #lastExec = :exec)',
-        ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil', '#lastExec': 'lastExecutionId', '#lastStatus': 'lastStatus' },
-        ExpressionAttributeValues: { ':exec': { S: sfn.JsonPath.executionId }, ':zero': { N: '0' }, ':status': { S: status } },
-        ...(success ? { ReturnValues: 'ALL_NEW' } : {}),
+    return this.bindCheckpointTask(stateName, 'updateItem', {
+      TableName: t.tableName,
+      Key: {
+        [t.partitionKeyName]: { S: sfn.JsonPath.stringAt('$.checkpoint.partitionKey') },
+        [t.sortKeyName]: { S: CHECKPOINT_LAYOUT.leaseSortKey },
       },
-      resultSelector: success ? { key: sfn.JsonPath.stringAt('$.Attributes.businessKey.S') } : undefined,
-      resultPath: success ? '$.checkpoint' : sfn.JsonPath.DISCARD,
-      comment: success
-        ? 'Releases the key lease; the output is the input plus results and checkpoint.key.'
-        : 'Releases the key lease so that a rerun can resume at once.',
-    });
-    this.limitToNamespace(release);
-    applyRetryPolicy(release, release, undefined, undefined, transientSdkErrors('dynamodb'));
-    return release;
+      UpdateExpression: 'REMOVE #owner SET #until = :zero, #lastExec = :exec, #lastStatus = :status',
+      // also accepts a retry of this very release
+      ConditionExpression: '#owner = :exec OR (attribute_not_exists(#owner) AND #lastExec = :exec)',
+      ExpressionAttributeNames: { '#owner': A.leaseOwner, '#until': A.leaseUntil, '#lastExec': A.lastExecutionId, '#lastStatus': A.lastStatus },
+      ExpressionAttributeValues: { ':exec': { S: sfn.JsonPath.executionId }, ':zero': { N: '0' }, ':status': { S: status } },
+      ...(success ? { ReturnValues: 'ALL_NEW' } : {}),
+    },
+    success
+      ? 'Releases the key lease; the output is the input plus results and checkpoint.key.'
+      : 'Releases the key lease so that a rerun can resume at once.',
+    success ? '$.checkpoint' : sfn.JsonPath.DISCARD,
+    success ? { key: sfn.JsonPath.stringAt(`$.Attributes.${A.businessKey}.S`) } : undefined);
   }
 
   private asNextable(state: sfn.State, stepName: string): sfn.State & sfn.INextable {
@@ -713,6 +728,9 @@ export class CheckpointedWorkflow extends Workflow {
     }
   }
 }
+
+/** Namespaces claimed per checkpoint table (namespace -> construct path of the workflow). */
+const namespacesByTable = new WeakMap<CheckpointTable, Map<string, string>>();
 
 /** Block numbers, shared by a block's fresh and resume renderings. */
 const parallelNumbers = new WeakMap<ParallelElement, number>();

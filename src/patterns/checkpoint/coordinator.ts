@@ -13,10 +13,19 @@
  *    (completed items keep their result, the others are reset), then return the workflow state:
  *    the input, the stored results, and `checkpoint` (key, generation, TTL, lease end, done).
  *
- * `coordinate` is self-contained (no imports, no outer references): its source text is rendered
- * into the function's inline code by `coordinatorInlineCode()`, and tests call the very same
- * function as the local runner's handler. Module-private (not part of the jsii API).
+ * `coordinate` is self-contained (no imports; its only outer reference is `LAYOUT`, the shared
+ * item layout of ./layout.ts, which `coordinatorInlineCode()` defines as JSON ahead of the
+ * function): its source text is rendered into the function's inline code, and tests call the very
+ * same function as the local runner's handler. Module-private (not part of the jsii API).
  */
+
+import { CHECKPOINT_LAYOUT } from './layout';
+
+/**
+ * The item layout, under a module-local name that the compiled function text keeps (an imported
+ * binding would be rewritten to `layout_1.CHECKPOINT_LAYOUT`); the inline code defines it too.
+ */
+const LAYOUT = CHECKPOINT_LAYOUT;
 
 /** What the state machine passes to the coordinator. */
 export interface CoordinatorEvent {
@@ -60,12 +69,13 @@ export interface CoordinatorDeps {
 }
 
 /**
- * The coordinator's logic. Keep it free of imports and outer references: its source text is the
- * deployed code.
+ * The coordinator's logic. Keep it free of imports and outer references other than `LAYOUT`: its
+ * source text is the deployed code.
  */
 export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps): Promise<Record<string, unknown>> {
-  const LEASE_SK = '#lease';
-  const STEP_PREFIX = 'step#';
+  const LEASE_SK = LAYOUT.leaseSortKey;
+  const STEP_PREFIX = LAYOUT.stepSortKeyPrefix;
+  const A = LAYOUT.attributes;
   const fail = (name: string, message: string): Error => {
     const error = new Error(message);
     error.name = name;
@@ -95,7 +105,7 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
   const now = Math.floor(nowMs / 1000);
   const expiresAt = now + event.ttlSeconds;
   const leaseUntil = now + event.leaseSeconds;
-  const pk = `${event.namespace}#${key}`;
+  const pk = `${event.namespace}${LAYOUT.separator}${key}`;
   const me = event.executionId;
   const keyOf = (sk: string) => ({ [event.partitionKeyName]: { S: pk }, [event.sortKeyName]: { S: sk } });
 
@@ -109,10 +119,10 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
       UpdateExpression: 'SET #owner = :me, #until = :until, #acquired = :acquired, #bk = :bk, #ttl = :ttl',
       ConditionExpression: 'attribute_not_exists(#owner) OR #until < :now OR #owner = :me',
       ExpressionAttributeNames: {
-        '#owner': 'leaseOwner',
-        '#until': 'leaseUntil',
-        '#acquired': 'leaseAcquiredAt',
-        '#bk': 'businessKey',
+        '#owner': A.leaseOwner,
+        '#until': A.leaseUntil,
+        '#acquired': A.leaseAcquiredAt,
+        '#bk': A.businessKey,
         '#ttl': event.ttlAttribute,
       },
       ExpressionAttributeValues: {
@@ -131,8 +141,8 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
       throw e;
     }
     const current = await deps.dynamodb('GetItem', { TableName: event.table, Key: keyOf(LEASE_SK), ConsistentRead: true });
-    const owner = current.Item?.leaseOwner?.S ?? 'another execution';
-    const until = Number(current.Item?.leaseUntil?.N ?? now);
+    const owner = current.Item?.[A.leaseOwner]?.S ?? 'another execution';
+    const until = Number(current.Item?.[A.leaseUntil]?.N ?? now);
     throw fail('Checkpoint.KeyLocked', `checkpoint key '${key}' is being processed by ${owner} (lease until ${new Date(until * 1000).toISOString()}); ` +
       'this execution did not run any step. Start it again after that execution ends, or, if it is dead, release the lease with CheckpointClient.unlock().');
   }
@@ -141,7 +151,7 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
   //    (swept by DynamoDB's TTL or not yet: DynamoDB deletes expired items only eventually,
   //    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html), the
   //    key starts afresh, exactly as after a restart.
-  const previousGeneration: string | undefined = previous?.generation?.S;
+  const previousGeneration: string | undefined = previous?.[A.generation]?.S;
   const previousExpiry = Number(previous?.[event.ttlAttribute]?.N ?? '0');
   const fresh = restart || previousGeneration === undefined || previousExpiry <= now;
   const generation: string = fresh ? me : previousGeneration!;
@@ -151,7 +161,7 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
       Key: keyOf(LEASE_SK),
       UpdateExpression: 'SET #gen = :gen',
       ConditionExpression: '#owner = :me',
-      ExpressionAttributeNames: { '#gen': 'generation', '#owner': 'leaseOwner' },
+      ExpressionAttributeNames: { '#gen': A.generation, '#owner': A.leaseOwner },
       ExpressionAttributeValues: { ':gen': { S: generation }, ':me': { S: me } },
     });
   }
@@ -174,10 +184,10 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
       for (const item of page.Items ?? []) {
         const stepKey = String(item[event.sortKeyName].S).slice(STEP_PREFIX.length);
         const ttl = Number(item[event.ttlAttribute]?.N ?? '0');
-        if (!wanted.has(stepKey) || item.generation?.S !== generation || ttl <= now || item.result?.S === undefined) {
+        if (!wanted.has(stepKey) || item[A.generation]?.S !== generation || ttl <= now || item[A.result]?.S === undefined) {
           continue;
         }
-        results[stepKey] = JSON.parse(item.result.S);
+        results[stepKey] = JSON.parse(item[A.result].S);
         done[stepKey] = true;
       }
       startKey = page.LastEvaluatedKey;
@@ -198,8 +208,8 @@ export async function coordinate(event: CoordinatorEvent, deps: CoordinatorDeps)
       ? 'SET #owner = :me, #until = :until, #ttl = :ttl'
       : 'SET #owner = :me, #until = :until, #ttl = :ttl, #gen = :gen REMOVE #result, #exec, #started',
     ExpressionAttributeNames: done[stepKey]
-      ? { '#owner': 'leaseOwner', '#until': 'leaseExpiresAt', '#ttl': event.ttlAttribute }
-      : { '#owner': 'leaseOwner', '#until': 'leaseExpiresAt', '#ttl': event.ttlAttribute, '#gen': 'generation', '#result': 'result', '#exec': 'executionId', '#started': 'executionStartedAt' },
+      ? { '#owner': A.leaseOwner, '#until': A.leaseExpiresAt, '#ttl': event.ttlAttribute }
+      : { '#owner': A.leaseOwner, '#until': A.leaseExpiresAt, '#ttl': event.ttlAttribute, '#gen': A.generation, '#result': A.result, '#exec': A.executionId, '#started': A.executionStartedAt },
     ExpressionAttributeValues: done[stepKey]
       ? { ':me': { S: me }, ':until': { S: leaseUntilIso }, ':ttl': { N: String(expiresAt) } }
       : { ':me': { S: me }, ':until': { S: leaseUntilIso }, ':ttl': { N: String(expiresAt) }, ':gen': { S: generation } },
@@ -230,6 +240,7 @@ export function coordinatorInlineCode(): string {
   return [
     '"use strict";',
     'const ddb = require("@aws-sdk/client-dynamodb");',
+    `const LAYOUT = ${JSON.stringify(CHECKPOINT_LAYOUT)};`,
     'const client = new ddb.DynamoDBClient({});',
     `const coordinate = ${coordinate.toString()};`,
     'exports.handler = (event) => coordinate(event, {',

@@ -1,14 +1,13 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { workflowError } from '../../core/errors';
 import { IWorkflowStep, RetryPolicy } from '../../core/step';
-import { MAX_NAME_LENGTH, stepResultKey } from '../../core/validation';
+import { stepResultKey } from '../../core/validation';
 import { Workflow, WorkflowProps } from '../../core/workflow';
 import { AlarmOverride } from '../../defaults/workflow-alarms';
-import { isRetriable } from '../../steps/retry';
+import { Step } from '../../steps/step';
 
 /**
  * One step of a `Saga`: a forward action and, optionally, the compensation that undoes it.
@@ -98,6 +97,8 @@ const ROLLBACK_COMPLETE = 'Rollback complete';
 const ROLLED_BACK = 'Saga rolled back';
 const RECORD_COMPENSATION_FAILURE = 'Record compensation failure';
 const COMPENSATION_FAILED_STATE = 'Saga compensation failed';
+const CHECK_INPUT = 'Saga: check input';
+const RESERVED_INPUT_KEY_STATE = 'Saga: reserved input key';
 const ON_FAILURE_SUFFIX = ' (on failure)';
 const FAILED_SUFFIX = ' failed';
 
@@ -140,13 +141,18 @@ interface PlannedStep {
  * - After the pivot step, steps retry forward and are never compensated: a failure there fails
  *   the execution with its original error, rolling back nothing.
  *
- * The happy path has exactly one state per action (no extra states), so it costs the same state
- * transitions as a hand-written chain of the same tasks. The input must be a JSON object; its
- * keys `results` and `saga` are reserved.
+ * The happy path is one state per action after one input check, so it costs one state transition
+ * more than a hand-written chain of the same tasks. The input must be a JSON object; its keys
+ * `results` and `saga` are reserved: an input using them fails at once with `Saga.ReservedInputKey`
+ * (the cause names the key), before any step runs.
  */
 export class Saga extends Workflow {
   /** The error name of an execution whose rollback stopped because a compensation kept failing. */
   public static readonly COMPENSATION_FAILED_ERROR = 'Saga.CompensationFailed';
+  /** The error name of an execution refused because its input uses a key the saga reserves. */
+  public static readonly RESERVED_INPUT_KEY_ERROR = 'Saga.ReservedInputKey';
+  /** The keys of the execution input the saga reserves for its own state. */
+  public static readonly RESERVED_INPUT_KEYS: string[] = [RESULTS_KEY, SAGA_KEY];
   /** The CloudWatch namespace of the saga metrics. */
   public static readonly METRIC_NAMESPACE = 'CdkStatefulWorkflows';
   /** The metric counting compensations that failed after their retries (dimension `StateMachineName`). */
@@ -192,40 +198,41 @@ export class Saga extends Workflow {
     }));
 
     // -- the stuck path: count it, then fail with Saga.CompensationFailed.
-    this.claimStateName(RECORD_COMPENSATION_FAILURE);
     this.claimStateName(COMPENSATION_FAILED_STATE);
     const stuck = new sfn.Fail(this, COMPENSATION_FAILED_STATE, {
       comment: 'A compensation failed after its retries: the rollback stopped and needs a human.',
       error: Saga.COMPENSATION_FAILED_ERROR,
       causePath: `${FAILURE_PATH}.cause`,
     });
-    const stack = Stack.of(this);
-    const recordFailure = new sfn.CustomState(this, RECORD_COMPENSATION_FAILURE, {
-      stateJson: {
-        Type: 'Task',
-        Comment: `Counts the failure in ${Saga.METRIC_NAMESPACE}/${Saga.COMPENSATION_FAILED_METRIC} (alarmed).`,
-        Resource: `arn:${stack.partition}:states:::aws-sdk:cloudwatch:putMetricData`,
-        Parameters: {
-          Namespace: Saga.METRIC_NAMESPACE,
-          MetricData: [{
-            MetricName: Saga.COMPENSATION_FAILED_METRIC,
-            Unit: 'Count',
-            Value: 1,
-            Dimensions: [{ 'Name': 'StateMachineName', 'Value.$': '$$.StateMachine.Name' }],
-          }],
-        },
-        ResultPath: null,
+    // The metric task goes through the step model like any step: its IAM statement
+    // (cloudwatch:PutMetricData, which supports no resource-level permissions, limited to the saga
+    // namespace with the cloudwatch:namespace condition key, see
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html)
+    // is derived from the state graph, and the LibraryRole routes it to its LibraryPolicy.
+    const recordFailure = this.bindStep(Step.awsSdk(RECORD_COMPENSATION_FAILURE, {
+      service: 'cloudwatch',
+      action: 'putMetricData',
+      parameters: {
+        Namespace: Saga.METRIC_NAMESPACE,
+        MetricData: [{
+          MetricName: Saga.COMPENSATION_FAILED_METRIC,
+          Unit: 'Count',
+          Value: 1,
+          Dimensions: [{ Name: 'StateMachineName', Value: sfn.JsonPath.stringAt('$$.StateMachine.Name') }],
+        }],
       },
-    });
-    recordFailure.addRetry({
-      errors: ['States.ALL'],
-      maxAttempts: 2,
-      interval: Duration.seconds(1),
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+      iamResources: ['*'],
+      // the IAM action as the Service Authorization Reference spells it (the allowlist of
+      // src/nag compares it exactly; aws-cdk-lib would derive 'cloudwatch:putMetricData')
+      iamAction: 'cloudwatch:PutMetricData',
+      iamConditions: { StringEquals: { 'cloudwatch:namespace': Saga.METRIC_NAMESPACE } },
+      comment: `Counts the failure in ${Saga.METRIC_NAMESPACE}/${Saga.COMPENSATION_FAILED_METRIC} (alarmed).`,
+    }), {
+      resultPath: sfn.JsonPath.DISCARD,
+      retry: { errors: ['States.ALL'], maxAttempts: 2, interval: Duration.seconds(1), backoffRate: 2, jitter: true },
+    }).state as sfn.TaskStateBase;
     // Even if the metric cannot be published, the execution must end in CompensationFailed.
-    recordFailure.addCatch(stuck, { errors: ['States.ALL'], resultPath: METRIC_ERROR_PATH });
+    this.catchAll(recordFailure, stuck, METRIC_ERROR_PATH);
     recordFailure.next(stuck);
 
     // -- compensations: one shared reverse chain C_{n-1} -> ... -> C_1 -> Rollback complete,
@@ -236,7 +243,7 @@ export class Saga extends Workflow {
     for (const p of plan) {
       const compensation = p.step.compensation;
       if (compensation && (p.inChain || p.onFailure)) {
-        const failedName = generatedName(this, compensation.name, FAILED_SUFFIX);
+        const failedName = this.generatedStateName(compensation.name, FAILED_SUFFIX);
         this.claimStateName(failedName);
         const failed = new sfn.Pass(this, failedName, {
           comment: `Compensation '${compensation.name}' of step '${p.step.action.name}' failed after its retries.`,
@@ -251,7 +258,7 @@ export class Saga extends Workflow {
         });
         failed.next(recordFailure);
         if (p.onFailure) {
-          const name = p.inChain ? generatedName(this, compensation.name, ON_FAILURE_SUFFIX) : compensation.name;
+          const name = p.inChain ? this.generatedStateName(compensation.name, ON_FAILURE_SUFFIX) : compensation.name;
           onFailureEntry.set(p.index, this.bindCompensation(p, name, true, this.retryFor(compensation, 'compensationRetry', props.compensationRetry), failed, below));
         }
         if (p.inChain) {
@@ -261,8 +268,8 @@ export class Saga extends Workflow {
       chainEntry[p.index] = below;
     }
 
-    // -- the actions, in order: the happy path is exactly one state per action.
-    let chain: sfn.Chain | undefined;
+    // -- the actions, in order: the happy path is one state per action, after the input check.
+    const actions: sfn.State[] = [];
     for (const p of plan) {
       const action = p.step.action;
       const binding = this.bindStep(action, {
@@ -270,28 +277,21 @@ export class Saga extends Workflow {
           'input.$': '$',
           'idempotencyKey.$': Saga.idempotencyKey(action.name),
         }),
-        resultPath: p.step.discardResult ? sfn.JsonPath.DISCARD : `$.${RESULTS_KEY}.${p.key}`,
+        resultPath: p.step.discardResult ? sfn.JsonPath.DISCARD : this.resultPathOf(action.name),
         resultSelector: p.step.resultSelector,
         retry: p.forward ? this.retryFor(action, 'forwardRetry', props.forwardRetry) : undefined,
       });
       const state = binding.state;
       if (!p.forward) {
         const target = onFailureEntry.get(p.index) ?? (p.index > 0 ? chainEntry[p.index - 1] : rollbackComplete);
-        if (isRetriable(state)) {
-          state.addCatch(target, { errors: ['States.ALL'], resultPath: ERROR_PATH });
-        } else if (p.onFailure) {
+        if (!this.catchAll(state, target, ERROR_PATH) && p.onFailure) {
           throw workflowError(this, `steps[${p.index}] ('${action.name}') sets compensateOnFailure, but its state (${state.constructor.name}) cannot fail or be caught, so its compensation could never run. Drop compensateOnFailure.`);
         }
       }
-      chain = chain ? chain.next(state) : sfn.Chain.start(state);
+      actions.push(state);
     }
 
-    this.createStateMachine(chain!);
-    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': Saga.METRIC_NAMESPACE } },
-    }));
+    this.createStateMachine(this.checkInput().otherwise(this.chainStates(actions)));
     if (this.alarms) {
       this.compensationFailedAlarm = this.alarms.addAlarm(
         'CompensationFailed',
@@ -303,6 +303,28 @@ export class Saga extends Workflow {
       Annotations.of(this).addWarningV2('cdk-stateful-workflows:sagaAlarmIgnored',
         'compensationFailedAlarm is set but alarms are switched off (alarms.enabled: false), so no alarm is created. Switch alarms on, or drop compensationFailedAlarm.');
     }
+  }
+
+  /**
+   * The first state: refuses, at run time, an input that uses the keys the saga reserves for its
+   * own state (`results`, `saga`), which the saga would otherwise silently overwrite or read as
+   * its own bookkeeping. Fails with `Saga.ReservedInputKey` and a cause naming the key.
+   */
+  private checkInput(): sfn.Choice {
+    this.claimStateName(CHECK_INPUT);
+    const check = new sfn.Choice(this, CHECK_INPUT, {
+      comment: `Refuses an input that uses the keys the saga reserves (${Saga.RESERVED_INPUT_KEYS.map((k) => `'${k}'`).join(', ')}).`,
+    });
+    for (const key of Saga.RESERVED_INPUT_KEYS) {
+      const name = `${RESERVED_INPUT_KEY_STATE} ${key}`;
+      this.claimStateName(name);
+      check.when(sfn.Condition.isPresent(`$.${key}`), new sfn.Fail(this, name, {
+        error: Saga.RESERVED_INPUT_KEY_ERROR,
+        cause: `The execution input has the key '${key}', which the saga reserves for its own state (${Saga.RESERVED_INPUT_KEYS.map((k) => `'${k}'`).join(', ')}); no step ran. ` +
+          `Rename the input key '${key}', or nest your input under another key.`,
+      }));
+    }
+    return check;
   }
 
   /**
@@ -409,7 +431,7 @@ export class Saga extends Workflow {
       'idempotencyKey.$': Saga.idempotencyKey(compensation.name),
     };
     if (!stepFailed && !p.step.discardResult) {
-      payload['result.$'] = `$.${RESULTS_KEY}.${p.key}`;
+      payload['result.$'] = this.resultPathOf(p.step.action.name);
     }
     const binding = this.bindStep(compensation, {
       stateName,
@@ -418,9 +440,7 @@ export class Saga extends Workflow {
       retry,
     });
     const state = binding.state;
-    if (isRetriable(state)) {
-      state.addCatch(failed, { errors: ['States.ALL'], resultPath: COMPENSATION_ERROR_PATH });
-    }
+    this.catchAll(state, failed, COMPENSATION_ERROR_PATH);
     sfn.Chain.start(state).next(next);
     return state;
   }
@@ -527,14 +547,4 @@ function worstCaseRetryWait(policy: RetryPolicy): number | undefined {
  */
 function escapeIntrinsic(value: string): string {
   return value.replace(/'/g, "\\'").replace(/\{/g, '\\{').replace(/\}/g, '\\}');
-}
-
-/** `<base><suffix>` as a state name, or an error saying how long `base` may be. */
-function generatedName(scope: Construct, base: string, suffix: string): string {
-  const name = `${base}${suffix}`;
-  if (name.length > MAX_NAME_LENGTH) {
-    throw workflowError(scope, `the saga generates the state '${name}' from the compensation '${base}', which is ${name.length} characters long (at most ${MAX_NAME_LENGTH}). ` +
-      `Shorten the compensation name to at most ${MAX_NAME_LENGTH - suffix.length} characters.`);
-  }
-  return name;
 }

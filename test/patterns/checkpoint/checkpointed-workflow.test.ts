@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Condition } from 'aws-cdk-lib/aws-stepfunctions';
-import { CheckpointedWorkflow, CheckpointTable, Step, WorkflowType } from '../../../src';
+import { CheckpointedWorkflow, CheckpointTable, Step, WorkflowAlarms, WorkflowType } from '../../../src';
 import { aslOf, inlineFunction, logicalIdOf, newStack } from '../../util';
 
 const DYNAMO_RETRY = {
@@ -23,6 +23,21 @@ const DYNAMO_RETRY = {
   MaxDelaySeconds: 30,
   JitterStrategy: 'FULL',
 };
+
+/**
+ * Every IAM statement of the template with the logical id holding it: policies (DefaultPolicy),
+ * managed policies (LibraryPolicy) and the roles' inline policies (a WorkflowFunction's role).
+ */
+function roleStatements(template: Template): Array<[string, any]> {
+  const out: Array<[string, any]> = [];
+  for (const [id, r] of Object.entries<any>({ ...template.findResources('AWS::IAM::Policy'), ...template.findResources('AWS::IAM::ManagedPolicy') })) {
+    for (const st of r.Properties.PolicyDocument.Statement) out.push([id, st]);
+  }
+  for (const [id, r] of Object.entries<any>(template.findResources('AWS::IAM::Role'))) {
+    for (const p of r.Properties.Policies ?? []) for (const st of p.PolicyDocument.Statement) out.push([id, st]);
+  }
+  return out;
+}
 
 describe('sequence: rendered ASL and resources', () => {
   // GIVEN a two-step Standard sequence with the default table
@@ -194,9 +209,7 @@ describe('sequence: rendered ASL and resources', () => {
   });
 
   test('least privilege: the coordinator may UpdateItem/GetItem/Query, the state machine PutItem/UpdateItem, only the items of the workflow\'s namespace', () => {
-    const statements = (hint: string) => Object.entries(template.findResources('AWS::IAM::Policy'))
-      .filter(([id]) => id.includes(hint))
-      .flatMap(([, p]: [string, any]) => p.Properties.PolicyDocument.Statement);
+    const statements = (hint: string) => roleStatements(template).filter(([id]) => id.includes(hint)).map(([, st]) => st);
     const namespaceOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TestStack/Job#*'] } };
     expect(statements('JobCoordinatorServiceRole')).toContainEqual({
       Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
@@ -216,7 +229,19 @@ describe('sequence: rendered ASL and resources', () => {
       AlarmDescription: 'Throttle events of TestStack/Job/Checkpoints',
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'reads + writes' })]),
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: 'Errors of TestStack/Job/Coordinator' });
+    // function alarms are opt-in (a step's retry absorbs single errors): switched on, the
+    // coordinator is one of the functions the workflow's function-error alarm watches
+    const stack2 = newStack();
+    const wf2 = new CheckpointedWorkflow(stack2, 'Job', {
+      keyPath: '$.id',
+      alarms: { functionErrors: { enabled: true } },
+      steps: [{ step: Step.pass('A') }],
+    });
+    const alarms = Template.fromStack(stack2).findResources('AWS::CloudWatch::Alarm');
+    const fnId = stack2.resolve((wf2.coordinator.function.node.defaultChild as any).logicalId);
+    const errorAlarms = Object.entries(alarms).filter(([id]) => id.includes('FunctionErrors'));
+    expect(errorAlarms).toHaveLength(1);
+    expect(JSON.stringify(errorAlarms[0][1])).toContain(`"Ref":"${fnId}"`);
   });
 
   test('public properties describe the workflow for CheckpointClient and tests', () => {
@@ -362,6 +387,8 @@ describe('DAG: rendered ASL', () => {
 describe('DAG planning', () => {
   const plan = (deps: Record<string, string[]>) => {
     const stack = newStack();
+    // this test is about the planner's warning: the alarm-notification warning is acknowledged
+    WorkflowAlarms.acknowledgeNoNotifications(stack, 'unit test of the DAG planner, no one on call');
     const wf = new CheckpointedWorkflow(stack, 'Wf', {
       keyPath: '$.id',
       steps: Object.entries(deps).map(([name, dependsOn]) => ({ step: Step.pass(name), dependsOn })),
@@ -430,7 +457,7 @@ describe('bad input fails at synth time naming the value and the fix', () => {
     const key = new kms.Key(stack, 'Key');
     const table = new CheckpointTable(stack, 'Table', { encryptionKey: key });
     new CheckpointedWorkflow(stack, 'Wf', { keyPath: '$.id', table, steps: [{ step: Step.lambda('A', fnIn(stack)) }] });
-    const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const policies = JSON.stringify(roleStatements(Template.fromStack(stack)));
     expect(policies.match(/kms:Decrypt/g)?.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -73,10 +73,14 @@ function loadInline(code: string): (e: CoordinatorEvent) => Promise<any> {
 
 /** `coordinatorInlineCode` of the module as compiled by tsc with a given target (jsii compiles with tsc too). */
 function compiledInlineCode(target: ts.ScriptTarget): string {
-  const source = fs.readFileSync(path.join(__dirname, '../../../src/patterns/checkpoint/coordinator.ts'), 'utf8');
-  const js = ts.transpileModule(source, { compilerOptions: { target, module: ts.ModuleKind.CommonJS, strict: true } }).outputText;
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'coordinator-')), 'coordinator.js');
-  fs.writeFileSync(file, js);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coordinator-'));
+  // the coordinator and the item layout it shares with the workflow and CheckpointClient
+  for (const name of ['coordinator', 'layout']) {
+    const source = fs.readFileSync(path.join(__dirname, `../../../src/patterns/checkpoint/${name}.ts`), 'utf8');
+    const js = ts.transpileModule(source, { compilerOptions: { target, module: ts.ModuleKind.CommonJS, strict: true } }).outputText;
+    fs.writeFileSync(path.join(dir, `${name}.js`), js);
+  }
+  const file = path.join(dir, 'coordinator.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(file).coordinatorInlineCode();
 }

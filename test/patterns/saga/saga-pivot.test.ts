@@ -35,6 +35,8 @@ class ChildWorkflowStep implements IWorkflowStep {
 
 const RESERVE = "Reserve {customer's} funds";
 const RELEASE = "Release {customer's} funds";
+/** The saga's first state: the check of the reserved input keys. */
+const CHECK = 'Saga: check input';
 
 // GIVEN
 const stack = newStack();
@@ -117,8 +119,8 @@ describe('Saga with Lambda, AWS SDK and child-workflow steps', () => {
     const { result, orderId, seen } = await run();
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.statesEntered).toEqual(FORWARD);
-    expect(result.transitions).toBe(FORWARD.length);
+    expect(result.statesEntered).toEqual([CHECK, ...FORWARD]);
+    expect(result.transitions).toBe(FORWARD.length + 1);
     expect(result.executions.map((e) => [e.stateMachine.replace(/[0-9A-F]{8}$/, ''), e.status])).toEqual([
       ['OrderStateMachine', 'SUCCEEDED'], ['ShippingStateMachine', 'SUCCEEDED'],
     ]);
@@ -134,7 +136,7 @@ describe('Saga with Lambda, AWS SDK and child-workflow steps', () => {
     const { result, orderId, seen } = await run({ 'Update inventory': Faults.fail('StockMismatch', { cause: 'sku-1 count drifted' }) });
 
     expect(result.statesEntered).toEqual([
-      ...FORWARD.slice(0, 5), 'Restock', 'Cancel shipment', 'Delete order', RELEASE, 'Rollback complete', 'Saga rolled back',
+      CHECK, ...FORWARD.slice(0, 5), 'Restock', 'Cancel shipment', 'Delete order', RELEASE, 'Rollback complete', 'Saga rolled back',
     ]);
     expect(result.error).toBe('StockMismatch');
     expect(result.cause).toBe('sku-1 count drifted');
@@ -154,7 +156,7 @@ describe('Saga with Lambda, AWS SDK and child-workflow steps', () => {
     const { result, orderId, seen } = await run({ 'Book courier': Faults.fail('NoCourier', { cause: 'none available' }) });
 
     expect(result.statesEntered).toEqual([
-      ...FORWARD.slice(0, 4), 'Cancel shipment (on failure)', 'Delete order', RELEASE, 'Rollback complete', 'Saga rolled back',
+      CHECK, ...FORWARD.slice(0, 4), 'Cancel shipment (on failure)', 'Delete order', RELEASE, 'Rollback complete', 'Saga rolled back',
     ]);
     expect(result.executions[1].status).toBe('FAILED');
     expect(result.executions[1].error).toBe('NoCourier');
@@ -173,7 +175,7 @@ describe('Saga with Lambda, AWS SDK and child-workflow steps', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('SmtpRejected');
     expect(result.cause).toBe('mailbox full');
-    expect(result.statesEntered).toEqual(FORWARD.slice(0, 6));
+    expect(result.statesEntered).toEqual([CHECK, ...FORWARD.slice(0, 6)]);
     expect(result.calls['Send confirmation']).toBe(6);
     expect(result.retries.map((r) => [r.state, r.intervalSeconds, r.jitter])).toEqual([
       ['Send confirmation', 1, 'FULL'], ['Send confirmation', 2, 'FULL'], ['Send confirmation', 4, 'FULL'],
@@ -190,7 +192,7 @@ describe('Saga with Lambda, AWS SDK and child-workflow steps', () => {
 
     expect(result.status).toBe('SUCCEEDED');
     expect(result.calls['Publish analytics']).toBe(3);
-    expect(result.transitions).toBe(FORWARD.length + 2);
+    expect(result.transitions).toBe(FORWARD.length + 3);
   });
 
   test('an AWS SDK compensation that keeps failing stops the rollback with Saga.CompensationFailed naming its step', async () => {
@@ -202,7 +204,7 @@ describe('Saga with Lambda, AWS SDK and child-workflow steps', () => {
     expect(result.error).toBe('Saga.CompensationFailed');
     expect(result.cause).toContain("Compensation 'Delete order' of step 'Record order' failed after its retries");
     expect(result.cause).toContain('{"Error":"FraudSuspected","Cause":"score 99"}');
-    expect(result.statesEntered).toEqual([...FORWARD.slice(0, 3), 'Delete order', 'Delete order failed', 'Record compensation failure', 'Saga compensation failed']);
+    expect(result.statesEntered).toEqual([CHECK, ...FORWARD.slice(0, 3), 'Delete order', 'Delete order failed', 'Record compensation failure', 'Saga compensation failed']);
     expect(result.calls[RELEASE]).toBeUndefined();
     expect(result.metrics).toHaveLength(1);
     // the order was not deleted: that is what the human must repair

@@ -10,6 +10,8 @@ import { Faults, LocalWorkflowRunner, RunResult, TaskHandler, TaskHandlerContext
 import { inlineFunction, newStack } from '../../util';
 
 const N = 6;
+/** The saga's first state: the check of the reserved input keys. */
+const CHECK = 'Saga: check input';
 const actions = Array.from({ length: N }, (_, i) => `Step ${i + 1}`);
 /** Steps 1..N-1 are compensated; the last one is not (nothing after it can fail). */
 const compensations = Array.from({ length: N - 1 }, (_, i) => `Undo ${i + 1}`);
@@ -73,7 +75,7 @@ const order = () => ({ orderId: `o-${seq}`, amount: 42 });
 function expectRollbackOf(result: RunResult, k: number, error: string, cause: string): void {
   // exactly the compensations k-1..1, each once, in reverse order, after the failed action
   const expectedCompensations = compensations.slice(0, k - 1).reverse();
-  expect(result.statesEntered).toEqual([...actions.slice(0, k), ...expectedCompensations, 'Rollback complete', 'Saga rolled back']);
+  expect(result.statesEntered).toEqual([CHECK, ...actions.slice(0, k), ...expectedCompensations, 'Rollback complete', 'Saga rolled back']);
   const expectedCalls: Record<string, number> = {};
   actions.slice(0, k).forEach((a) => { expectedCalls[a] = 1; });
   expectedCompensations.forEach((c) => { expectedCalls[c] = 1; });
@@ -93,7 +95,7 @@ describe.each(TYPES)('Saga (%s) executed', (type) => {
 
     // THEN
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.statesEntered).toEqual(actions);
+    expect(result.statesEntered).toEqual([CHECK, ...actions]);
     expect(result.calls).toEqual(Object.fromEntries(actions.map((a) => [a, 1])));
     expect(result.retries).toEqual([]);
     expect(result.executions[0].type).toBe(type);
@@ -122,8 +124,8 @@ describe.each(TYPES)('Saga (%s) executed', (type) => {
     // THEN
     expectRollbackOf(result, k, 'OrderDeclined', cause);
     expect(result.retries).toEqual([]);
-    // the rollback costs one transition per compensation plus a constant (2: Rollback complete + the Fail)
-    expect(result.transitions).toBe(k + (k - 1) + 2);
+    // the rollback costs one transition per compensation plus a constant (3: the input check, Rollback complete and the Fail)
+    expect(result.transitions).toBe(k + (k - 1) + 3);
   });
 });
 
@@ -170,7 +172,7 @@ describe('Saga (STANDARD) rollback details', () => {
     const result = await runner().run(order(), { executionName: nextName('throttled'), faults: { 'Step 4': Faults.fail('Lambda.TooManyRequestsException', { cause: 'Rate exceeded' }) } });
 
     // THEN 1 + 3 attempts, then compensations 3..1 and the original error
-    expect(result.statesEntered).toEqual([...actions.slice(0, 4), 'Undo 3', 'Undo 2', 'Undo 1', 'Rollback complete', 'Saga rolled back']);
+    expect(result.statesEntered).toEqual([CHECK, ...actions.slice(0, 4), 'Undo 3', 'Undo 2', 'Undo 1', 'Rollback complete', 'Saga rolled back']);
     expect(result.calls['Step 4']).toBe(4);
     expect(result.retries.map((r) => [r.state, r.intervalSeconds])).toEqual([['Step 4', 1], ['Step 4', 2], ['Step 4', 4]]);
     expect(result.error).toBe('Lambda.TooManyRequestsException');
@@ -193,7 +195,7 @@ describe('Saga (STANDARD) rollback details', () => {
       { state: 'Undo 2', attempt: 1, error: 'InventoryUnavailable', intervalSeconds: 1, jitter: 'FULL' },
       { state: 'Undo 2', attempt: 2, error: 'InventoryUnavailable', intervalSeconds: 2, jitter: 'FULL' },
     ]);
-    expect(result.statesEntered).toEqual([...actions.slice(0, 5), 'Undo 4', 'Undo 3', 'Undo 2', 'Undo 1', 'Rollback complete', 'Saga rolled back']);
+    expect(result.statesEntered).toEqual([CHECK, ...actions.slice(0, 5), 'Undo 4', 'Undo 3', 'Undo 2', 'Undo 1', 'Rollback complete', 'Saga rolled back']);
     expect(result.metrics).toEqual([]);
   });
 
@@ -213,7 +215,7 @@ describe('Saga (STANDARD) rollback details', () => {
       "The rollback stopped: 'Step 3' and the steps before it are NOT compensated and need manual repair. " +
       'The rollback was started by {"Error":"ShippingFailed","Cause":"carrier down"}.',
     );
-    expect(result.statesEntered).toEqual([...actions, 'Undo 5', 'Undo 4', 'Undo 3', 'Undo 3 failed', 'Record compensation failure', 'Saga compensation failed']);
+    expect(result.statesEntered).toEqual([CHECK, ...actions, 'Undo 5', 'Undo 4', 'Undo 3', 'Undo 3 failed', 'Record compensation failure', 'Saga compensation failed']);
     expect(result.calls['Undo 3']).toBe(6); // 1 attempt + 5 retries
     expect(result.calls['Undo 2']).toBeUndefined();
     expect(result.calls['Undo 1']).toBeUndefined();
@@ -243,8 +245,26 @@ describe('Saga (STANDARD) rollback details', () => {
   });
 });
 
+describe('reserved input keys are refused at run time', () => {
+  test.each(['saga', 'results'])('an input with the key %s fails with Saga.ReservedInputKey naming it, before any step runs', async (key) => {
+    // GIVEN an input that uses a key the saga keeps its own state under
+    const input = { ...order(), [key]: { mine: true } };
+
+    // WHEN
+    const result = await runners.STANDARD.run(input, { executionName: nextName(`reserved-${key}`) });
+
+    // THEN no step ran and the error names the key
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Saga.ReservedInputKey');
+    expect(result.error).toBe(Saga.RESERVED_INPUT_KEY_ERROR);
+    expect(result.cause).toContain(`The execution input has the key '${key}', which the saga reserves`);
+    expect(result.statesEntered).toEqual([CHECK, `Saga: reserved input key ${key}`]);
+    expect(result.calls).toEqual({});
+  });
+});
+
 describe('transition cost compared with a hand-written chain of the same Lambda tasks', () => {
-  test('the happy path costs exactly the transitions of the minimal chain, Standard and Express', async () => {
+  test('the happy path costs the transitions of the minimal chain plus one (the reserved-key input check), Standard and Express', async () => {
     // WHEN the same input runs through the baseline and both sagas
     const input = order();
     const base = await baselineRunner.run(input, { executionName: nextName('baseline') });
@@ -254,8 +274,8 @@ describe('transition cost compared with a hand-written chain of the same Lambda 
     // THEN
     expect(base.status).toBe('SUCCEEDED');
     expect(base.transitions).toBe(N);
-    expect(std.transitions).toBe(base.transitions);
-    expect(exp.transitions).toBe(base.transitions);
-    expect(std.statesEntered).toEqual(base.statesEntered);
+    expect(std.transitions).toBe(base.transitions + 1);
+    expect(exp.transitions).toBe(base.transitions + 1);
+    expect(std.statesEntered).toEqual([CHECK, ...base.statesEntered]);
   });
 });

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { IWorkflowStep, Saga, SagaStep, Step, WorkflowType } from '../../../src';
+import { IWorkflowStep, Saga, SagaStep, Step, WorkflowAlarms, WorkflowType } from '../../../src';
 import { aslOf, DEFAULT_LAMBDA_RETRY as LAMBDA_RETRY, inlineFunction, logicalIdOf, newStack } from '../../util';
 
 const SAGA_RETRY = { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' };
@@ -23,7 +23,22 @@ describe('Saga: rendered ASL of a saga with a pivot that compensates its own fai
   const mailer = `\${Ref:${logicalIdOf(template, 'AWS::Lambda::Alias', 'Mail')}}`;
 
   test('the happy path is one Task per action, each with the idempotency key and its result under $.results', () => {
-    expect(asl.StartAt).toBe('Reserve funds');
+    // the first state refuses the reserved input keys; every other input goes to the first action
+    expect(asl.StartAt).toBe('Saga: check input');
+    expect(asl.States['Saga: check input']).toEqual({
+      Type: 'Choice',
+      Comment: "Refuses an input that uses the keys the saga reserves ('results', 'saga').",
+      Choices: [
+        { Variable: '$.results', IsPresent: true, Next: 'Saga: reserved input key results' },
+        { Variable: '$.saga', IsPresent: true, Next: 'Saga: reserved input key saga' },
+      ],
+      Default: 'Reserve funds',
+    });
+    expect(asl.States['Saga: reserved input key saga']).toEqual({
+      Type: 'Fail',
+      Error: 'Saga.ReservedInputKey',
+      Cause: "The execution input has the key 'saga', which the saga reserves for its own state ('results', 'saga'); no step ran. Rename the input key 'saga', or nest your input under another key.",
+    });
     expect(asl.States['Reserve funds']).toEqual({
       Type: 'Task',
       Resource: pay,
@@ -137,7 +152,8 @@ describe('Saga: rendered ASL of a saga with a pivot that compensates its own fai
         }],
       },
       ResultPath: null,
-      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: 'FULL' }],
+      // rendered through the step model: MaxDelaySeconds 30 is explicit now (never reached by waits of 1 s and 2 s)
+      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' }],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.saga.metricError', Next: 'Saga compensation failed' }],
       Next: 'Saga compensation failed',
     });
@@ -149,10 +165,11 @@ describe('Saga: rendered ASL of a saga with a pivot that compensates its own fai
     });
   });
 
-  test('nothing else is generated: actions + compensations + 2 failure states + 4 shared states', () => {
+  test('nothing else is generated: actions + compensations + 2 failure states + 4 shared states + the input check and its 2 Fail states', () => {
     expect(Object.keys(asl.States).sort()).toEqual([
       'Charge card', 'Record compensation failure', 'Refund card', 'Refund card failed', 'Release funds', 'Release funds failed',
-      'Reserve funds', 'Rollback complete', 'Saga compensation failed', 'Saga rolled back', 'Send receipt',
+      'Reserve funds', 'Rollback complete', 'Saga compensation failed', 'Saga rolled back',
+      'Saga: check input', 'Saga: reserved input key results', 'Saga: reserved input key saga', 'Send receipt',
     ]);
   });
 
@@ -402,6 +419,8 @@ describe('Saga: warnings', () => {
 
   test('the defaults raise no warning; an alarm override with alarms off does', () => {
     const stack = newStack();
+    // the app-wide "alarms notify no one" reminder is acknowledged: this test is about the saga's own warnings
+    WorkflowAlarms.acknowledgeNoNotifications(stack, 'unit test of the saga warnings, no one on call');
     const fn = inlineFunction(stack, 'Fn');
     const steps = [{ action: Step.lambda('A', fn), compensation: Step.lambda('UA', fn) }, { action: Step.lambda('B', fn) }];
     new Saga(stack, 'Quiet', { type: WorkflowType.EXPRESS, steps });
