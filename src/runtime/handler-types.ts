@@ -131,8 +131,6 @@ export type FanOutEntry<R = unknown, T = unknown> =
     readonly failed: false;
     /** The worker's result. */
     readonly output: R;
-    /** Bookkeeping for the failure count (`[-1]`). */
-    readonly tally: readonly number[];
   }
   | {
     readonly failed: true;
@@ -140,8 +138,6 @@ export type FanOutEntry<R = unknown, T = unknown> =
     readonly item: T;
     /** The error the worker failed with, after its retries. */
     readonly error: StepFunctionsError;
-    /** Bookkeeping for the failure count (`[-1, index]`). */
-    readonly tally: readonly number[];
   };
 
 /** The tolerance verdict an inline fan-out with a failure tolerance adds. */

@@ -111,8 +111,8 @@ describe('the events the generated machines send match the types', () => {
     const [aggregate] = typed.received['Write summary report'] as any[];
     expect(Object.keys(aggregate.fanOut).sort()).toEqual(['failedCount', 'results', 'tolerance', 'total']);
     expect(Object.keys(aggregate.fanOut.tolerance)).toContain('summary');
-    expect(Object.keys(aggregate.fanOut.results[0]).sort()).toEqual(['failed', 'output', 'tally']);
-    expect(Object.keys(aggregate.fanOut.results[3]).sort()).toEqual(['error', 'failed', 'index', 'item', 'tally']);
+    expect(Object.keys(aggregate.fanOut.results[0]).sort()).toEqual(['failed', 'output']);
+    expect(Object.keys(aggregate.fanOut.results[3]).sort()).toEqual(['error', 'failed', 'index', 'item']);
     expect(Object.keys(aggregate.fanOut.results[3].error).sort()).toEqual(['Cause', 'Error']);
   });
 

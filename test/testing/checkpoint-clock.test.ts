@@ -36,20 +36,19 @@ test('lease expiry and checkpoint TTL follow the virtual clock (coordinator not 
     expect(calls).toEqual({ Fetch: 1, Store: 1 });
 
     // eight days later the checkpoints are expired (TTL 7 days) but not yet swept: DynamoDB still
-    // returns them. The coordinator ignores them (it reads the virtual clock), so every step runs
-    // again, but the checkpoint write's condition (attribute_not_exists OR other generation OR same
-    // execution) does not allow for an expired item: the rerun fails with Checkpoint.Conflict, as it
-    // would on AWS during the sweep window (reported to the checkpoint pattern's owner).
+    // returns them. The coordinator reads the virtual clock, sees an expired generation and starts a
+    // fresh one that overwrites them: every step runs once more, no Checkpoint.Conflict (issue 10, defect 2)
     await runner.advance('8d');
     const again = await runner.run({ jobId: 'j-1' });
-    expect([again.status, again.error]).toEqual(['FAILED', 'Checkpoint.Conflict']);
-    expect(calls.Fetch).toBe(2);
+    expect([again.status, again.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(calls).toEqual({ Fetch: 2, Store: 2 });
 
-    // once the TTL sweeper deleted them, the rerun starts from scratch and succeeds
+    // eight more days, and this time the TTL sweeper deleted them: again a fresh start
+    await runner.advance('8d');
     expect(await runner.sweepExpiredItems()).toBeGreaterThan(0);
     const fresh = await runner.run({ jobId: 'j-1' });
     expect([fresh.status, fresh.error, fresh.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
-    expect(calls).toEqual({ Fetch: 3, Store: 2 });
+    expect(calls).toEqual({ Fetch: 3, Store: 3 });
   } finally {
     await runner.close();
   }

@@ -161,12 +161,16 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
     expect(rerun.output).toEqual({ ...reference, id: 'chain', checkpoint: { key: 'chain' } });
   });
 
-  test('a result too large inside a parallel branch fails the run with Checkpoint.ResultTooLarge and releases the key', async () => {
+  test('a result over 256 KiB inside a parallel branch fails with the uncatchable States.DataLimitExceeded; the key stays locked until its lease ends, then resumes', async () => {
+    // Step Functions fails the execution at once: no Catch (not even States.ALL) runs, so the lease is
+    // not released (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html)
     const r = await runner.run({ id: 'huge', seed: 3, huge: 'Fan3' });
     expect(r.status).toBe('FAILED');
-    expect(r.error).toBe('Checkpoint.ResultTooLarge');
-    expect(r.statesEntered).toContain('Fan3: checkpoint');
-    expect(r.statesEntered.slice(-2)).toEqual(['Checkpoint: release after failure', 'Checkpoint: failed']);
+    expect(r.error).toBe('States.DataLimitExceeded');
+    expect(r.statesEntered).not.toContain('Checkpoint: release after failure');
+    const locked = await runner.run({ id: 'huge', seed: 3 });
+    expect(locked.error).toBe('Checkpoint.KeyLocked');
+    clock.advance(leaseSeconds + 1);
     const rerun = await runner.run({ id: 'huge', seed: 3 });
     expect(rerun.status).toBe('SUCCEEDED');
     expect(rerun.output).toEqual({ ...reference, id: 'huge', checkpoint: { key: 'huge' } });
