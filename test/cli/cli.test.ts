@@ -43,8 +43,8 @@ describe('summary', () => {
     expect(out).toContain('    ReleaseFunds:live  provisioned concurrency none');
     expect(out).toContain(`  alarms: ${alarms}, none notifies anyone (no AlarmActions)`);
     expect(out).toContain('    SagaCompensationFailed -> nobody');
-    expect(out).toContain('  happy path: 4 transitions: Reserve funds > Ship item > Update inventory > Send confirmation');
-    expect(out).toContain('  estimated cost: $100.00 per million executions (4 Standard transitions)');
+    expect(out).toContain('  happy path: 5 transitions: Saga: check input > Reserve funds > Ship item > Update inventory > Send confirmation');
+    expect(out).toContain('  estimated cost: $125.00 per million executions (5 Standard transitions)');
     expect(out).toContain('HybridExample/OrderPipelineExpressGroup1  [EXPRESS]');
     expect(out).toContain('    starts child OrderPipelineExpressGroup1 (OrderPipelineExpressGroup1StateMachine283EFA6A)');
     expect(out).toMatch(/ {2}happy path: \d+ transitions \+ 1 per Map item: Fan out: any items\? > Fan out > Sync partner > .*Write summary report\n/);
@@ -55,7 +55,7 @@ describe('summary', () => {
     expect(code).toBe(0);
     const summaries = JSON.parse(out) as WorkflowSummary[];
     const saga = summaries.find((s) => s.name === 'OrderSagaExample/OrderSaga')!;
-    expect(saga.cost!.usdPerMillion).toBeCloseTo(4 * STANDARD_USD_PER_STATE_TRANSITION * 1e6, 6);
+    expect(saga.cost!.usdPerMillion).toBeCloseTo(5 * STANDARD_USD_PER_STATE_TRANSITION * 1e6, 6);
     const nightly = summaries.find((s) => s.name === 'NightlySyncExample/NightlySync')!;
     // the states outside the Map once, the Map body (one Task) once per item: 10 items
     expect(nightly.happyPath!.transitionsPerItem).toBe(1);
@@ -104,11 +104,11 @@ describe('diagram', () => {
     const out = tempDir('diagrams');
     const { code, out: stdout, err } = await cli('diagram', examples, '--out', out);
     expect(code).toBe(0);
-    expect(err).toContain('[6/6] HybridExample/OrderPipeline');
+    expect(err).toContain('[7/7] HybridExample/OrderPipeline');
     const files = fs.readdirSync(out).sort();
     expect(files).toEqual([
       'CheckpointExample-ImagePipeline.mmd', 'FoundationExample-JobIntake.mmd', 'HybridExample-OrderPipeline.mmd',
-      'HybridExample-OrderPipelineExpressGroup1.mmd', 'NightlySyncExample-NightlySync.mmd', 'OrderSagaExample-OrderSaga.mmd', 'README.md',
+      'HybridExample-OrderPipelineExpressGroup1.mmd', 'NightlySyncExample-NightlySync.mmd', 'NightlySyncExample-WeeklyResync.mmd', 'OrderSagaExample-OrderSaga.mmd', 'README.md',
     ]);
     expect(stdout.trim().split('\n')).toHaveLength(7);
     expect(fs.readFileSync(path.join(out, 'OrderSagaExample-OrderSaga.mmd'), 'utf8')).toMatch(/^---\ntitle: "OrderSagaExample\/OrderSaga \(STANDARD\)"\n---\nflowchart TD\n/);
@@ -162,7 +162,7 @@ describe('run', () => {
     expect(err).toContain('loading OrderSagaExample/OrderSaga (OrderSagaStateMachine15260A25)');
     expect(code).toBe(1);
     expect(out).toContain('OrderSagaExample/OrderSaga: FAILED');
-    expect(out).toContain('#0 OrderSagaStateMachine15260A25 [STANDARD] FAILED, 5 transitions\n    > Reserve funds\n    > Ship item\n    > Release funds\n    > Rollback complete\n    > Saga rolled back');
+    expect(out).toContain('#0 OrderSagaStateMachine15260A25 [STANDARD] FAILED, 6 transitions\n    > Saga: check input\n    > Reserve funds\n    > Ship item\n    > Release funds\n    > Rollback complete\n    > Saga rolled back');
     expect(out).toContain('error: ShippingFailed');
   });
 
@@ -243,6 +243,6 @@ describe('the executable', () => {
     const r = spawnSync(cmd, [...args, 'summary', notifying], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toContain('reading');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('NotifyStack/Payment  [STANDARD]  8 states');
+    expect(r.stdout).toContain('NotifyStack/Payment  [STANDARD]  11 states');
   });
 });

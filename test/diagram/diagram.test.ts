@@ -14,13 +14,14 @@ beforeAll(() => {
 });
 
 describe('diagrams of every example workflow, parsed back', () => {
-  test('the examples app has the six workflows of the four patterns', () => {
+  test('the examples app has the seven workflows of the four patterns', () => {
     expect(workflows.map((w) => w.name).sort()).toEqual([
       'CheckpointExample/ImagePipeline',
       'FoundationExample/JobIntake',
       'HybridExample/OrderPipeline',
       'HybridExample/OrderPipelineExpressGroup1',
       'NightlySyncExample/NightlySync',
+      'NightlySyncExample/WeeklyResync',
       'OrderSagaExample/OrderSaga',
     ]);
   });
