@@ -110,9 +110,9 @@ describe('diagram', () => {
       'CheckpointExample-ImagePipeline.mmd', 'FoundationExample-JobIntake.mmd', 'HybridExample-OrderPipeline.mmd',
       'HybridExample-OrderPipelineExpressGroup1.mmd', 'NightlySyncExample-NightlySync.mmd', 'NightlySyncExample-WeeklyResync.mmd', 'OrderSagaExample-OrderSaga.mmd', 'README.md',
     ]);
-    expect(stdout.trim().split('\n')).toHaveLength(7);
+    expect(stdout.trim().split('\n')).toHaveLength(8);
     expect(fs.readFileSync(path.join(out, 'OrderSagaExample-OrderSaga.mmd'), 'utf8')).toMatch(/^---\ntitle: "OrderSagaExample\/OrderSaga \(STANDARD\)"\n---\nflowchart TD\n/);
-    expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8').match(/```mermaid/g)).toHaveLength(6);
+    expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8').match(/```mermaid/g)).toHaveLength(7);
   });
 
   test('defaults to <cdk.out>/diagrams', async () => {
