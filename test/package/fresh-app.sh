@@ -90,8 +90,8 @@ step "cdk-stateful-workflows summary"
 "$CLI" summary > summary.txt
 cat summary.txt
 grep -q '^Payments/Payment  \[STANDARD\]' summary.txt || die "summary does not list the Payments/Payment workflow"
-grep -q 'happy path: 2 transitions: Charge > Book' summary.txt || die "summary has not the happy path Charge > Book"
-grep -q 'estimated cost: \$50.00 per million executions' summary.txt || die "summary has not the cost estimate"
+grep -q 'happy path: 3 transitions: Saga: check input > Charge > Book' summary.txt || die "summary has not the happy path Charge > Book"
+grep -q 'estimated cost: \$75.00 per million executions' summary.txt || die "summary has not the cost estimate"
 grep -q 'none notifies anyone (no AlarmActions)' summary.txt || die "summary does not say the alarms notify nobody"
 
 step "cdk-stateful-workflows diagram"
@@ -121,6 +121,6 @@ grep -q '    > Refund' run.txt || die "run did not print the compensation in the
 step "jest (the walkthrough's test, with LocalWorkflowRunner)"
 node_modules/.bin/jest --ci > jest.txt 2>&1 || { cat jest.txt; die "the fresh app's jest test failed"; }
 cat jest.txt
-grep -q 'Tests: *2 passed, 2 total' jest.txt || die "the fresh app's jest test did not pass 2 tests"
+grep -q 'Tests: *3 passed, 3 total' jest.txt || die "the fresh app's jest tests (runner and WorkflowClient against runner.serve()) did not pass 3 tests"
 
 step "OK: packed library installed, synthesized, summarized, drawn, run and tested in a fresh app"
