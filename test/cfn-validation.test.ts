@@ -1,3 +1,4 @@
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { buildExamplesApp } from '../examples/app-builder';
 
 /**
@@ -24,7 +25,6 @@ describe('aws-cdk-lib built-in template validation', () => {
 
   test('the validation really runs in this file (control: an invalid template fails)', () => {
     // A resource property of the wrong type is an error for the CloudFormation schema check.
-    const { App, Stack, CfnResource } = require('aws-cdk-lib');
     const app = new App({ context: STRICT });
     const stack = new Stack(app, 'Broken');
     new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { DelaySeconds: 'not-a-number', NoSuchProperty: true } });

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
+import { grantWorkflowClient } from './client-grants';
 import { workflowError } from './errors';
 import { STEP_NAMES_METADATA } from './metadata';
 import { IWorkflowStep, StepBinding, StepPlacement } from './step';
@@ -15,7 +16,6 @@ import { CheckpointTable } from '../defaults/checkpoint-table';
 import { DEFAULTS } from '../defaults/constants';
 import { WorkflowAlarms, WorkflowAlarmsOptions } from '../defaults/workflow-alarms';
 import { WorkflowFunction } from '../defaults/workflow-function';
-import { grantWorkflowClient } from './client-grants';
 import { LibraryRole } from '../nag';
 import { isRetriable } from '../steps/retry';
 

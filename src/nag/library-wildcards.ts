@@ -214,7 +214,9 @@ export function grantLogStreamWrites(role: iam.Role, logGroup: { logGroupArn: st
  * resources contain a `*` and pass `owned` (e.g. the executions of one state machine). Other
  * wildcards in the same policy stay reported.
  */
-export function acknowledgeOwnedWildcards(policy: IConstruct, document: iam.PolicyDocument, owned: (resource: string) => boolean, reason: string): void {
+export function acknowledgeOwnedWildcards(
+  policy: IConstruct, document: iam.PolicyDocument, owned: (resource: string) => boolean, reason: string,
+): void {
   const json = Stack.of(policy).resolve(document.toJSON()) as { Statement?: Array<{ Resource?: unknown }> } | undefined;
   const ids = new Set<string>();
   for (const statement of json?.Statement ?? []) {

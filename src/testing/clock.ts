@@ -214,6 +214,7 @@ export class VirtualClock {
 }
 
 /** A small seeded PRNG (mulberry32): the retry jitter is reproducible for a given seed. */
+/* eslint-disable no-bitwise */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -224,3 +225,4 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+/* eslint-enable no-bitwise */

@@ -233,8 +233,7 @@ function mightExceed(value: unknown, budget: number): boolean {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
-    if (typeof v === 'string') remaining -= 6 * v.length + 2;
-    else if (v !== null && typeof v === 'object') {
+    if (typeof v === 'string') {remaining -= 6 * v.length + 2;} else if (v !== null && typeof v === 'object') {
       if (Array.isArray(v)) {
         remaining -= 2 + v.length;
         for (let i = 0; i < v.length; i++) stack.push(v[i]);
@@ -245,7 +244,7 @@ function mightExceed(value: unknown, budget: number): boolean {
           stack.push((v as Record<string, unknown>)[k]);
         }
       }
-    } else remaining -= 24;
+    } else {remaining -= 24;}
     if (remaining < 0) return true;
   }
   return false;
@@ -336,13 +335,13 @@ interface RunnerServices {
   readonly random: () => number;
   readonly tasks: Map<string, PendingTask>;
   readonly finishedTokens: Set<string>;
-  newToken(): string;
-  callbackWaiting(pending: PendingTask): void;
-  localState(machine: MachineModel): Record<string, unknown>;
   /** The local S3 server (Distributed Map readers and writers). */
   readonly s3: LocalS3;
   /** `$$.State` for paths the runner did not rewrite: an `EnteredTime` read from the virtual clock. */
   readonly stateFallback: Record<string, unknown>;
+  newToken(): string;
+  callbackWaiting(pending: PendingTask): void;
+  localState(machine: MachineModel): Record<string, unknown>;
 }
 
 /**
@@ -1153,8 +1152,15 @@ class RunSession {
       if (token === undefined) {
         token = services.newToken();
         services.tasks.set(token, pending ?? {
-          token, stateName: spec.name, executionName: record.name, executionArn: record.executionArn, input, callback: false,
-          succeed: () => undefined, fail: () => undefined, heartbeat: () => undefined,
+          token,
+          stateName: spec.name,
+          executionName: record.name,
+          executionArn: record.executionArn,
+          input,
+          callback: false,
+          succeed: () => undefined,
+          fail: () => undefined,
+          heartbeat: () => undefined,
         });
       }
       return token;
@@ -1169,7 +1175,8 @@ class RunSession {
     // https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
     const effectiveTimeout = timeoutSeconds ?? (callback ? DEFAULT_TASK_TIMEOUT_SECONDS : undefined);
     let armHeartbeat: () => void = () => undefined;
-    const context = new HandlerContext(spec.name, machine.logicalId, record.name, record.executionArn, call, spec.resource, retryCount, clock, tokenOf, () => armHeartbeat());
+    const context = new HandlerContext(spec.name, machine.logicalId, record.name, record.executionArn, call, spec.resource,
+      retryCount, clock, tokenOf, () => armHeartbeat());
     // The handler counts as running (no time skipping) until it settles, even after a timeout:
     // its real duration is time the workflow waits for (the attempt awaits it below).
     const release = clock.enter();
@@ -1183,7 +1190,8 @@ class RunSession {
       try {
         result = await this.perform(machine, spec, params, exec, context, fault, call);
       } catch (e) {
-        if (effectiveTimeout !== undefined && clock.now() - start >= effectiveTimeout * 1000 && e instanceof Error && !(e instanceof RunnerConfigurationError)) {
+        const timedOut = effectiveTimeout !== undefined && clock.now() - start >= effectiveTimeout * 1000;
+        if (timedOut && e instanceof Error && !(e instanceof RunnerConfigurationError)) {
           throw statesTimeoutErrorSync(`Task '${spec.name}' timed out after ${effectiveTimeout} s (TimeoutSeconds)`);
         }
         throw e;
@@ -1421,7 +1429,10 @@ class RunSession {
         if (spec.callback) return null; // e.g. sqs:sendMessage.waitForTaskToken without a handler: the test answers
         if (isDistributedMapResource(spec.resource)) {
           return runDistributedMap(distributedMapSpec(spec.resource), input, {
-            s3: this.services.s3, parent: machine, now: () => new Date(this.clock.now()), stopped: () => this.stopped,
+            s3: this.services.s3,
+            parent: machine,
+            now: () => new Date(this.clock.now()),
+            stopped: () => this.stopped,
             execute: (child, childInput, name) => this.execute(child, childInput, name, this.executions.indexOf(exec.record)),
           });
         }

@@ -73,7 +73,8 @@ describe('callbacks (.waitForTaskToken) and heartbeats', () => {
         StartAt: 'Double',
         States: {
           Double: {
-            Type: 'Task', Resource: LAMBDA_CALLBACK,
+            Type: 'Task',
+            Resource: LAMBDA_CALLBACK,
             Parameters: { FunctionName: FN, Payload: { 'token.$': '$$.Task.Token', 'n.$': '$.n' } },
             End: true,
           },

@@ -35,7 +35,8 @@ describe('faithful details', () => {
           'Is it me?': { Type: 'Choice', Choices: [{ Variable: '$$.State.Name', StringEquals: 'Is it me?', Next: 'Call' }], Default: 'Wrong' },
           'Wrong': { Type: 'Fail', Error: 'WrongName' },
           'Call': {
-            Type: 'Task', Resource: FN,
+            Type: 'Task',
+            Resource: FN,
             Parameters: { 'name.$': '$$.State.Name', 'retry.$': '$$.State.RetryCount', 'token.$': '$$.Task.Token', 'tagged.$': "States.Format('{}#{}', $$.Task.Token, $$.State.RetryCount)" },
             Retry: [{ ErrorEquals: ['Again'], IntervalSeconds: 1, MaxAttempts: 1 }],
             ResultPath: '$.task',

@@ -148,9 +148,9 @@ describe('aws-local-stepfunctions still deviates where the runner corrects it', 
     const r = await outcome({
       StartAt: 'Count',
       States: {
-        Count: { Type: 'Pass', Parameters: { 'i.$': 'States.MathAdd($.i, 1)' }, Next: 'More?' },
+        'Count': { Type: 'Pass', Parameters: { 'i.$': 'States.MathAdd($.i, 1)' }, Next: 'More?' },
         'More?': { Type: 'Choice', Choices: [{ Variable: '$.i', NumericLessThan: 15000, Next: 'Count' }], Default: 'Done' },
-        Done: { Type: 'Succeed' },
+        'Done': { Type: 'Succeed' },
       },
     }, { i: 0 });
     expect(r.output).toEqual({ i: 15000 });

@@ -71,10 +71,10 @@ describe('service limits enforced as Step Functions enforces them', () => {
   const loop = (type?: 'EXPRESS') => templateWith({
     StartAt: 'Init',
     States: {
-      Init: { Type: 'Pass', Result: 1, ResultPath: '$.i', Next: 'Count' }, // (Result: 0 would be ignored by the interpreter, see docs/local-runner.md)
-      Count: { Type: 'Pass', Parameters: { 'i.$': 'States.MathAdd($.i, 1)' }, Next: 'More?' },
+      'Init': { Type: 'Pass', Result: 1, ResultPath: '$.i', Next: 'Count' }, // (Result: 0 would be ignored by the interpreter, see docs/local-runner.md)
+      'Count': { Type: 'Pass', Parameters: { 'i.$': 'States.MathAdd($.i, 1)' }, Next: 'More?' },
       'More?': { Type: 'Choice', Choices: [{ Variable: '$.i', NumericLessThan: 7000, Next: 'Count' }], Default: 'Done' },
-      Done: { Type: 'Succeed' },
+      'Done': { Type: 'Succeed' },
     },
   }, type ? { StateMachineType: type } : {});
 

@@ -26,7 +26,9 @@ describe('virtual time: Waits, backoff and timeouts advance the runner clock ins
       const result = await runner.run({ delay: 50, until: '2026-01-01T02:00:00Z' });
       expect(result.status).toBe('SUCCEEDED');
       expect(result.output).toEqual({
-        started: T0, delay: 50, until: '2026-01-01T02:00:00Z',
+        started: T0,
+        delay: 50,
+        until: '2026-01-01T02:00:00Z',
         times: { afterPath: { t: plus(60) }, end: { t: at('2026-01-01T02:00:00Z') } },
       });
       expect(result.startDate.toISOString()).toBe(T0);
@@ -56,7 +58,8 @@ describe('virtual time: Waits, backoff and timeouts advance the runner clock ins
       StartAt: 'Flaky',
       States: {
         Flaky: {
-          Type: 'Task', Resource: FN,
+          Type: 'Task',
+          Resource: FN,
           Parameters: { 'retry.$': '$$.State.RetryCount', 'entered.$': '$$.State.EnteredTime' },
           Retry: [{ ErrorEquals: ['Busy'], IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: 3, JitterStrategy: 'FULL' }],
           End: true,
@@ -64,7 +67,7 @@ describe('virtual time: Waits, backoff and timeouts advance the runner clock ins
       },
     };
     const seen: Array<{ retry: number; at: string }> = [];
-    const flaky = async (event: { retry: number }, ctx: { now(): Date; retryCount: number }) => {
+    const flaky = async (event: { retry: number }, ctx: { retryCount: number; now(): Date }) => {
       seen.push({ retry: event.retry, at: ctx.now().toISOString() });
       expect(ctx.retryCount).toBe(event.retry);
       if (event.retry < 2) throw new StatesError('Busy', 'try later');
@@ -137,7 +140,7 @@ describe('virtual time: Waits, backoff and timeouts advance the runner clock ins
       template: templateWith({
         StartAt: 'Both',
         States: {
-          Both: {
+          'Both': {
             Type: 'Parallel',
             Branches: [
               { StartAt: 'Slow call', States: { 'Slow call': { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:sqs:sendMessage.waitForTaskToken', TimeoutSeconds: 300, Parameters: { 'token.$': '$$.Task.Token' }, End: true } } },
