@@ -7,10 +7,16 @@ import { PayloadStore, SequentialWorkflow, Step } from '../../src';
 import { PAYLOAD_BUCKET_ENV, PAYLOAD_PREFIX_ENV } from '../../src/runtime';
 import { inlineFunction, logicalIdOf, newStack } from '../util';
 
+/** The statements of the policies of `roleHint`'s role: separate policies, or inline in the role (a WorkflowFunction's). */
 function policyStatementsOf(template: Template, roleHint: string): any[] {
-  return Object.entries<any>(template.findResources('AWS::IAM::Policy'))
+  const separate = Object.entries<any>(template.findResources('AWS::IAM::Policy'))
     .filter(([id]) => id.includes(roleHint))
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+  const inline = Object.entries<any>(template.findResources('AWS::IAM::Role'))
+    .filter(([id]) => id.includes(roleHint))
+    .flatMap(([, r]) => (r.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement))
+    .filter((st: any) => !JSON.stringify(st.Action).includes('logs:'));
+  return [...separate, ...inline];
 }
 
 describe('PayloadStore: the created bucket', () => {

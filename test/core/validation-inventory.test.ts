@@ -148,7 +148,7 @@ describe('defaults (owned by the defaults helper, proven through the public API)
     expect(() => new WorkflowFunction(stack, 'A', { entry: 'x.ts', code })).toThrow(/^\[TestStack\/A\] both `entry` and `code` are set/);
     expect(() => new WorkflowFunction(stack, 'B', { code, bundling: { minify: true } })).toThrow(/^\[TestStack\/B\] `bundling`\/`depsLockFilePath` apply to `entry` only/);
     expect(() => new WorkflowFunction(stack, 'C', { code, logGroup: new logs.LogGroup(stack, 'G'), logRetention: logs.RetentionDays.ONE_DAY }))
-      .toThrow(/^\[TestStack\/C\] `logGroup` and `logRetention` are both set/);
+      .toThrow(/^\[TestStack\/C\] `logGroup` and `logRetention`\/`logRemovalPolicy` are both set/);
     expect(() => new WorkflowFunction(stack, 'D', { code, memorySize: 64 })).toThrow(/^\[TestStack\/D\] memorySize is 64; Lambda accepts whole numbers of MB from 128 to 10240/);
   });
   test('WorkflowFunction: provisioned concurrency scaling', () => {
