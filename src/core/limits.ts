@@ -74,9 +74,10 @@ export function countStates(definition: any): number {
 /**
  * Measures the workflow's state machine and role and returns the errors (one line each, naming
  * the construct, the measured value, the limit and what to change). Annotates the measurements as
- * info on the state machine.
+ * info on the state machine when one of them is above half its limit (or the role has more than
+ * two library policies).
  */
-export function checkWorkflowLimits(workflow: IConstruct, stateMachine: sfn.StateMachine, role: iam.IRole | undefined): string[] {
+export function checkWorkflowLimits(_workflow: IConstruct, stateMachine: sfn.StateMachine, role: iam.IRole | undefined): string[] {
   const errors: string[] = [];
   const definition = renderedDefinition(stateMachine);
   const definitionBytes = Buffer.byteLength(definition, 'utf8');
@@ -113,6 +114,12 @@ export function checkWorkflowLimits(workflow: IConstruct, stateMachine: sfn.Stat
     }
   }
   const measured: WorkflowMeasurements = { definitionBytes, states, inlinePolicyChars: inline, managedPolicyChars: managed };
+  const near = definitionBytes > MAX_DEFINITION_BYTES / 2 || (inline ?? 0) > MAX_INLINE_SIZE / 2
+    || Object.values(managed ?? {}).length > 2;
+  if (!near) {
+    return errors;
+  }
+  // only when a limit is within reach, so that small workflows stay quiet
   Annotations.of(stateMachine).addInfo(`cdk-stateful-workflows: definition ${measured.definitionBytes} of ${MAX_DEFINITION_BYTES} bytes, ${measured.states} states`
     + (inline !== undefined ? `; role policies (estimated, resolved) inline ${inline} of ${MAX_INLINE_SIZE} characters, managed ${Object.values(managed ?? {}).join('/') || '-'} of ${MAX_MANAGED_SIZE} each` : ''));
   return errors;

@@ -131,8 +131,9 @@ export function addLibraryWildcardPolicy(role: iam.IRole, statements: iam.Policy
   if (!(role instanceof iam.Role)) {
     return addToImportedRole(role, statements);
   }
-  const policy = libraryPolicyOf(role);
+  let policy: iam.ManagedPolicy | undefined;
   for (const statement of statements) {
+    policy = libraryPolicyWithRoom(role, statementSize(role, statement));
     policy.addStatements(statement);
     const reason = explained.get(statement);
     if (reason === undefined) {
@@ -143,7 +144,7 @@ export function addLibraryWildcardPolicy(role: iam.IRole, statements: iam.Policy
       }
     }
   }
-  return { statementAdded: true, policyDependable: policy };
+  return { statementAdded: true, policyDependable: policy ?? libraryPolicyWithRoom(role, 0) };
 }
 
 /**
@@ -172,11 +173,12 @@ export function addLibraryStatements(role: iam.IRole, statements: iam.PolicyStat
   if (!(role instanceof iam.Role)) {
     return addToImportedRole(role, statements);
   }
-  const policy = libraryPolicyOf(role);
-  if (statements.length > 0) {
-    policy.addStatements(...statements);
+  let policy: iam.ManagedPolicy | undefined;
+  for (const statement of statements) {
+    policy = libraryPolicyWithRoom(role, statementSize(role, statement));
+    policy.addStatements(statement);
   }
-  return { statementAdded: true, policyDependable: policy };
+  return { statementAdded: true, policyDependable: policy ?? libraryPolicyWithRoom(role, 0) };
 }
 
 function addToImportedRole(role: iam.IRole, statements: iam.PolicyStatement[]): iam.AddToPrincipalPolicyResult {
@@ -184,11 +186,39 @@ function addToImportedRole(role: iam.IRole, statements: iam.PolicyStatement[]): 
   return { statementAdded: results.every((r) => r.statementAdded), policyDependable: results.find((r) => r.policyDependable)?.policyDependable };
 }
 
-function libraryPolicyOf(role: iam.Role): iam.ManagedPolicy {
-  return libraryWildcardPolicy(role) ?? new iam.ManagedPolicy(role, LIBRARY_WILDCARD_POLICY_ID, {
-    description: 'cdk-stateful-workflows: the library\'s own statements for this role (its log group; actions without resource-level permissions: X-Ray, log delivery, namespaced metrics; run-time-named execution ARNs).',
-    roles: [role],
-  });
+/**
+ * The first of the role's library policies (`LibraryPolicy`, `LibraryPolicy2`, ...) with room for
+ * `size` more characters, created when none has; its estimated size grows by `size`. Each is kept
+ * under the IAM limit of 6,144 characters per customer-managed policy (estimated on the resolved
+ * policy, `estimateResolvedSize`), so a workflow with many child workflows or Lambda steps spreads
+ * its grants over several policies instead of failing at deployment.
+ */
+function libraryPolicyWithRoom(role: iam.Role, size: number): iam.ManagedPolicy {
+  for (let i = 1; ; i++) {
+    const id = i === 1 ? LIBRARY_WILDCARD_POLICY_ID : `${LIBRARY_WILDCARD_POLICY_ID}${i}`;
+    let policy = role.node.tryFindChild(id) as iam.ManagedPolicy | undefined;
+    if (!policy) {
+      policy = new iam.ManagedPolicy(role, id, {
+        description: 'cdk-stateful-workflows: the library\'s own statements for this role (its log group; actions without resource-level permissions: X-Ray, log delivery, namespaced metrics; run-time-named execution ARNs; merged per-step grants).',
+        roles: [role],
+      });
+      policySizes.set(policy, POLICY_DOCUMENT_OVERHEAD);
+    }
+    const used = policySizes.get(policy) ?? POLICY_DOCUMENT_OVERHEAD;
+    if (used + size <= MANAGED_POLICY_BUDGET || used === POLICY_DOCUMENT_OVERHEAD) {
+      policySizes.set(policy, used + size);
+      return policy;
+    }
+  }
+}
+const policySizes = new WeakMap<iam.ManagedPolicy, number>();
+/** `{"Version":"2012-10-17","Statement":[]}` */
+const POLICY_DOCUMENT_OVERHEAD = 40;
+
+/** Estimated resolved size of a statement (see `estimateResolvedSize`), plus its separating comma. */
+function statementSize(scope: IConstruct, statement: iam.PolicyStatement): number {
+  const stack = Stack.of(scope);
+  return estimateResolvedSize(stack, stack.resolve(statement.toStatementJson())) + 1;
 }
 
 /**
@@ -252,7 +282,8 @@ export class LibraryRole extends iam.Role {
     for (const resource of statement.resources) {
       const cost = estimateResolvedSize(stack, Token.isUnresolved(resource) ? stack.resolve(resource) : resource) + 3;
       const cdkCost = (Token.isUnresolved(resource) ? CDK_ARN_ESTIMATE : resource.length) + 3;
-      let chunk = this.mergedChunks.find((c) => c.key === key && c.size + cost <= c.budget && c.cdkSize + cdkCost <= c.cdkBudget);
+      let chunk = this.mergedChunks.find((c) => c.key === key && c.cdkSize + cdkCost <= c.cdkBudget
+        && (c.managed ? (policySizes.get(c.managed) ?? 0) + cost <= MANAGED_POLICY_BUDGET : c.size + cost <= c.budget));
       if (!chunk) {
         chunk = this.newChunk(key, statement.actions);
       }
@@ -263,6 +294,9 @@ export class LibraryRole extends iam.Role {
       chunk.statement.addResources(resource);
       chunk.size += cost;
       chunk.cdkSize += cdkCost;
+      if (chunk.managed) {
+        policySizes.set(chunk.managed, (policySizes.get(chunk.managed) ?? 0) + cost);
+      }
       dependable = chunk.policy;
     }
     return { statementAdded: true, policyDependable: dependable };
@@ -278,17 +312,12 @@ export class LibraryRole extends iam.Role {
       // per unresolved ARN); INLINE_RESERVE of that is left to the role's other statements.
       const result = super.addToPrincipalPolicy(statement);
       chunk = { key, statement, policy: result.policyDependable as IConstruct, size: overhead, budget: MAX_INLINE_SIZE - INLINE_RESERVE, cdkSize: overhead, cdkBudget: CDK_INLINE_SPLIT - INLINE_RESERVE };
-    } else if (n === 1) {
-      const policy = libraryPolicyOf(this);
-      policy.addStatements(statement);
-      chunk = { key, statement, policy, size: overhead + LIBRARY_STATEMENTS_RESERVE, budget: MAX_MANAGED_SIZE, cdkSize: 0, cdkBudget: Infinity };
     } else {
-      const policy = new iam.ManagedPolicy(this, `MergedPolicy${n - 1}`, {
-        description: `cdk-stateful-workflows: merged grants of ${this.node.path} (part ${n - 1}).`,
-        roles: [this],
-        statements: [statement],
-      });
-      chunk = { key, statement, policy, size: overhead, budget: MAX_MANAGED_SIZE, cdkSize: 0, cdkBudget: Infinity };
+      // a library policy with room for at least a tenth of a policy of resources
+      const policy = libraryPolicyWithRoom(this, overhead + MANAGED_POLICY_BUDGET / 10);
+      policySizes.set(policy, policySizes.get(policy)! - MANAGED_POLICY_BUDGET / 10);
+      policy.addStatements(statement);
+      chunk = { key, statement, policy, size: 0, budget: 0, cdkSize: 0, cdkBudget: Infinity, managed: policy };
     }
     this.mergedChunks.push(chunk);
     return chunk;
@@ -303,6 +332,8 @@ interface MergedChunk {
   readonly budget: number;
   cdkSize: number;
   readonly cdkBudget: number;
+  /** The library policy holding the chunk (its size is tracked per policy). */
+  readonly managed?: iam.ManagedPolicy;
 }
 
 /**
@@ -318,8 +349,8 @@ const CDK_ARN_ESTIMATE = 150;
 const CDK_INLINE_SPLIT = 10000;
 /** Room kept in the DefaultPolicy for the role's other statements (KMS, DynamoDB, child executions...). */
 const INLINE_RESERVE = 2000;
-/** Room kept in a LibraryPolicy for the library's own wildcard statements (about 700 characters today). */
-const LIBRARY_STATEMENTS_RESERVE = 1500;
+/** What the library fills a managed policy up to: the IAM limit less a margin for estimate slack. */
+const MANAGED_POLICY_BUDGET = MAX_MANAGED_SIZE - 144;
 
 /** Statements merged by a LibraryRole: plain Allow grants without conditions or wildcards. */
 function isMergeableStatement(statement: iam.PolicyStatement): boolean {
