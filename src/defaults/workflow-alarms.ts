@@ -238,9 +238,28 @@ export class WorkflowAlarms extends Construct {
 
     const sm = props.stateMachine;
     this.addAlarm('ExecutionsFailed', sm.metricFailed(), 'Workflow executions failed (after every retry and catch of the workflow)', props.executionsFailed);
-    this.addAlarm('ExecutionsTimedOut', sm.metricTimedOut(), 'Workflow executions timed out', props.executionsTimedOut);
-    this.addAlarm('ExecutionsAborted', sm.metricAborted(), 'Workflow executions aborted', props.executionsAborted);
-    this.addAlarm('ExecutionsThrottled', sm.metricThrottled(), 'Workflow execution starts throttled', props.executionsThrottled);
+    const rare = [props.executionsTimedOut, props.executionsAborted, props.executionsThrottled];
+    if (rare.every((o) => JSON.stringify(o ?? {}) === JSON.stringify(rare[0] ?? {})) && rare[0]?.enabled !== false) {
+      // Timed out, aborted and throttled executions are rare and each needs a look: one alarm on
+      // their sum (metric math, 3 of the 10 metrics an alarm may reference:
+      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html; FILL
+      // turns a period without data into 0: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html)
+      // instead of three, with the same threshold semantics (sum >= threshold). Coverage is the
+      // same: any of the three raises it; the alarm's graph shows which. Overriding one of the
+      // three differently splits them into separate alarms again.
+      const period = rare[0]?.period ?? props.period ?? DEFAULTS.alarmPeriod;
+      const sum = (m: cloudwatch.Metric) => m.with({ period, statistic: 'Sum' });
+      this.addAlarm('ExecutionsTimedOutAbortedOrThrottled', new cloudwatch.MathExpression({
+        expression: 'FILL(timedOut, 0) + FILL(aborted, 0) + FILL(throttled, 0)',
+        usingMetrics: { timedOut: sum(sm.metricTimedOut()), aborted: sum(sm.metricAborted()), throttled: sum(sm.metricThrottled()) },
+        period,
+        label: 'Executions timed out + aborted + starts throttled',
+      }), 'Workflow executions timed out or aborted, or execution starts throttled (AWS/States ExecutionsTimedOut + ExecutionsAborted + ExecutionThrottled)', rare[0]);
+    } else {
+      this.addAlarm('ExecutionsTimedOut', sm.metricTimedOut(), 'Workflow executions timed out', props.executionsTimedOut);
+      this.addAlarm('ExecutionsAborted', sm.metricAborted(), 'Workflow executions aborted', props.executionsAborted);
+      this.addAlarm('ExecutionsThrottled', sm.metricThrottled(), 'Workflow execution starts throttled', props.executionsThrottled);
+    }
 
     const functions = [...new Set(props.functions ?? [])];
     this.addFunctionAlarms('FunctionErrors', 'Errors', 'Errors', functions,
