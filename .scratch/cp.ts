@@ -1,0 +1,12 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Step, WorkflowFunction, CheckpointedWorkflow } from '../src';
+const app = new App();
+const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'us-east-1' } });
+const fns = Array.from({ length: 10 }, (_, i) => new WorkflowFunction(stack, `F${i}`, { code: lambda.Code.fromInline('exports.handler=async e=>e') }));
+const w = new CheckpointedWorkflow(stack, 'W', { keyPath: '$.orderId', steps: Array.from({ length: 3 }, (_, i) => ({ step: Step.lambda(`Do ${i}`, fns[i % 10]) })) });
+const cfn: any = w.stateMachine.node.defaultChild;
+const r = stack.resolve(cfn.definitionString);
+const parts = r['Fn::Join'][1];
+console.log(parts.filter((p: any) => typeof p !== 'string').map((p: any) => JSON.stringify(p)).join('\n'));
+console.log(parts.filter((p: any) => typeof p === 'string').join('${}').slice(0, 3000));
