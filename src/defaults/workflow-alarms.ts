@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
@@ -349,9 +350,9 @@ export class WorkflowAlarms extends Construct {
     // the CloudWatch syntax page lists =, != and AND. Not verified against AWS here (no account).
     const head = `SELECT SUM(${metricName}) FROM SCHEMA("AWS/Lambda", FunctionName) WHERE `;
     const tail = ' GROUP BY FunctionName';
-    const condition = (fn: WorkflowFunction) => `FunctionName = '${fn.function.functionName}'`;
+    const condition = (fn: WorkflowFunction) => `FunctionName = '${functionNameOf(fn)}'`;
     const conditionLength = (fn: WorkflowFunction) => {
-      const name = fn.function.functionName;
+      const name = functionNameOf(fn);
       return "FunctionName = '' OR ".length + (Token.isUnresolved(name) ? MAX_FUNCTION_NAME_LENGTH : name.length);
     };
     const chunks: WorkflowFunction[][] = [];
@@ -378,6 +379,17 @@ export class WorkflowAlarms extends Construct {
         override);
     });
   }
+}
+
+/**
+ * The function's name: the literal the user gave (`functionName`), so that the query's length is
+ * known exactly, or the CloudFormation-generated name (a token, at most 64 characters). aws-cdk-lib's
+ * `functionName` attribute is a token even for a given name.
+ */
+function functionNameOf(fn: WorkflowFunction): string {
+  const cfn = fn.function.node.defaultChild as lambda.CfnFunction | undefined;
+  const given = cfn?.functionName;
+  return typeof given === 'string' && !Token.isUnresolved(given) ? given : fn.function.functionName;
 }
 
 /** Attaches `action` to the alarm's ALARM and OK transitions (once). */
