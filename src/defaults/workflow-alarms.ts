@@ -97,18 +97,24 @@ export interface WorkflowAlarmsOptions {
    */
   readonly executionsFailed?: AlarmOverride;
   /**
-   * Executions timed out.
-   * @default - alarm at >= 1 in 5 minutes
+   * Executions timed out. While `executionsTimedOut`, `executionsAborted` and `executionsThrottled` are
+   * unset (or set alike), the three share ONE alarm on their sum (`ExecutionsTimedOutAbortedOrThrottled`);
+   * setting them differently gives each its own alarm.
+   * @default - alarm at >= 1 in 5 minutes (shared with the other two, see above)
    */
   readonly executionsTimedOut?: AlarmOverride;
   /**
-   * Executions aborted.
-   * @default - alarm at >= 1 in 5 minutes
+   * Executions aborted. While `executionsTimedOut`, `executionsAborted` and `executionsThrottled` are
+   * unset (or set alike), the three share ONE alarm on their sum (`ExecutionsTimedOutAbortedOrThrottled`);
+   * setting them differently gives each its own alarm.
+   * @default - alarm at >= 1 in 5 minutes (shared with the other two, see above)
    */
   readonly executionsAborted?: AlarmOverride;
   /**
-   * Execution starts throttled.
-   * @default - alarm at >= 1 in 5 minutes
+   * Execution starts throttled. While `executionsTimedOut`, `executionsAborted` and `executionsThrottled` are
+   * unset (or set alike), the three share ONE alarm on their sum (`ExecutionsTimedOutAbortedOrThrottled`);
+   * setting them differently gives each its own alarm.
+   * @default - alarm at >= 1 in 5 minutes (shared with the other two, see above)
    */
   readonly executionsThrottled?: AlarmOverride;
   /**
@@ -168,7 +174,7 @@ const MAX_DESCRIPTION_LENGTH = 1024;
 /**
  * The CloudWatch alarms of a workflow.
  *
- * - Executions failed / timed out / aborted / throttled: they fire only on what no Retry, Catch or
+ * - Executions failed, and (one alarm on their sum) timed out + aborted + throttled: they fire only on what no Retry, Catch or
  *   tolerated-failure threshold absorbed (a retried error that later succeeds, or a Map item within
  *   `ToleratedFailurePercentage`, does not fail the execution):
  *   https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html,
