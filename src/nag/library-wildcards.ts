@@ -311,7 +311,10 @@ export class LibraryRole extends iam.Role {
       // aws-cdk-lib splits the DefaultPolicy above 10,000 characters by its own estimate (150
       // per unresolved ARN); INLINE_RESERVE of that is left to the role's other statements.
       const result = super.addToPrincipalPolicy(statement);
-      chunk = { key, statement, policy: result.policyDependable as IConstruct, size: overhead, budget: MAX_INLINE_SIZE - INLINE_RESERVE, cdkSize: overhead, cdkBudget: CDK_INLINE_SPLIT - INLINE_RESERVE };
+      chunk = {
+        key, statement, policy: result.policyDependable as IConstruct,
+        size: overhead, budget: MAX_INLINE_SIZE - INLINE_RESERVE, cdkSize: overhead, cdkBudget: CDK_INLINE_SPLIT - INLINE_RESERVE,
+      };
     } else {
       // a library policy with room for at least a tenth of a policy of resources
       const policy = libraryPolicyWithRoom(this, overhead + MANAGED_POLICY_BUDGET / 10);
