@@ -312,8 +312,13 @@ export class LibraryRole extends iam.Role {
       // per unresolved ARN); INLINE_RESERVE of that is left to the role's other statements.
       const result = super.addToPrincipalPolicy(statement);
       chunk = {
-        key, statement, policy: result.policyDependable as IConstruct,
-        size: overhead, budget: MAX_INLINE_SIZE - INLINE_RESERVE, cdkSize: overhead, cdkBudget: CDK_INLINE_SPLIT - INLINE_RESERVE,
+        key,
+        statement,
+        policy: result.policyDependable as IConstruct,
+        size: overhead,
+        budget: MAX_INLINE_SIZE - INLINE_RESERVE,
+        cdkSize: overhead,
+        cdkBudget: CDK_INLINE_SPLIT - INLINE_RESERVE,
       };
     } else {
       // a library policy with room for at least a tenth of a policy of resources
