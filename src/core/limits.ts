@@ -120,7 +120,7 @@ export function checkWorkflowLimits(_workflow: IConstruct, stateMachine: sfn.Sta
     return errors;
   }
   // only when a limit is within reach, so that small workflows stay quiet
-  Annotations.of(stateMachine).addInfo(`cdk-stateful-workflows: definition ${measured.definitionBytes} of ${MAX_DEFINITION_BYTES} bytes, ${measured.states} states`
+  Annotations.of(stateMachine).addInfoV2('cdk-stateful-workflows:workflowSize', `definition ${measured.definitionBytes} of ${MAX_DEFINITION_BYTES} bytes, ${measured.states} states`
     + (inline !== undefined ? `; role policies (estimated, resolved) inline ${inline} of ${MAX_INLINE_SIZE} characters, managed ${Object.values(managed ?? {}).join('/') || '-'} of ${MAX_MANAGED_SIZE} each` : ''));
   return errors;
 }

@@ -90,9 +90,13 @@ describe('200-step workflows within every limit (issue 12)', () => {
     const hybrid = new HybridWorkflow(stack, 'Hybrid', {
       steps: Array.from({ length: 200 }, (_, i) => ({ step: Step.lambda(`Do ${i}`, fns[i % 20], { idempotent: true }), express: Math.floor(i / 5) % 2 === 1 })),
     });
-    const template = app.synth().getStackByName('Big').template;
+    const artifact = app.synth().getStackByName('Big');
+    const template = artifact.template;
     expectWithinLimits(template);
     expect(hybrid.expressChildren).toHaveLength(20);
+    // the spreading is said in an info annotation on the parent's state machine
+    const infos = artifact.messages.filter((m) => m.level === 'info' && m.id === '/Big/Hybrid/StateMachine').map((m) => String(m.entry.data));
+    expect(infos).toEqual([expect.stringMatching(/^definition \d+ of 1048576 bytes, \d+ states; role policies \(estimated, resolved\) inline \d+ of 10240 characters, managed \d+\/\d+\/\d+.* of 6144 each \[ack: cdk-stateful-workflows:workflowSize\]$/)]);
     const roleId = stack.getLogicalId(hybrid.stateMachine.role.node.defaultChild as any);
     const managed = policiesOf(template, roleId).filter(([, type]) => type === 'AWS::IAM::ManagedPolicy');
     // one LibraryPolicy could not hold them (the old behaviour put everything in it)
