@@ -1,8 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HybridWorkflow, Saga, SequentialWorkflow, Step, WorkflowFunction } from '../../src';
 import { MAX_DEFINITION_BYTES, renderedDefinition } from '../../src/core/limits';
-import { estimateResolvedSize, MAX_INLINE_SIZE, MAX_MANAGED_SIZE } from '../../src/nag/library-wildcards';
+import { addLibraryWildcardPolicy, estimateResolvedSize, explainWildcardStatement, MAX_INLINE_SIZE, MAX_MANAGED_SIZE } from '../../src/nag/library-wildcards';
 import { inlineFunction } from '../util';
 
 /*
@@ -132,5 +133,32 @@ describe('1,000 steps (issue 12)', () => {
     // bytes, not characters: 'é' is two bytes in UTF-8
     const wide = build('é'.repeat(Math.ceil((MAX_DEFINITION_BYTES - overhead + 1) / 2)));
     expect(() => wide.app.synth()).toThrow(/definition is 104857\d bytes/);
+  });
+});
+
+describe('role policy limits (issue 12)', () => {
+  test('grants beyond what 10 managed policies hold are refused with the role, the count, the limit and the fix', () => {
+    const { app, stack } = newApp();
+    const wf = new SequentialWorkflow(stack, 'Wf', { steps: [Step.pass('P')], alarms: { enabled: false } });
+    // 60 run-time-named child execution grants of ~1,100 characters each: about 11 policies of 6,000
+    for (let i = 0; i < 60; i++) {
+      const resources = Array.from({ length: 8 }, (_, j) => `arn:aws:states:us-east-1:123456789012:execution:child-${i}-${j}-${'x'.repeat(80)}:*`);
+      addLibraryWildcardPolicy(wf.stateMachine.role, [explainWildcardStatement(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources }), 'executions named at run time')]);
+    }
+    expect(() => app.synth()).toThrow(/\[Big\/Wf\/StateMachineRole\] the role needs 1[1-9] managed policies, above the IAM default of 10 per role \(https:\/\/docs\.aws\.amazon\.com\/IAM\/latest\/UserGuide\/reference_iam-quotas\.html; adjustable to 20\)\. Split the workflow into child workflows/);
+  });
+
+  test('every library policy stays under 6,144 characters as it fills', () => {
+    const { app, stack } = newApp();
+    const wf = new SequentialWorkflow(stack, 'Wf', { steps: [Step.pass('P')], alarms: { enabled: false } });
+    for (let i = 0; i < 20; i++) {
+      const resources = Array.from({ length: 8 }, (_, j) => `arn:aws:states:us-east-1:123456789012:execution:child-${i}-${j}-${'x'.repeat(80)}:*`);
+      addLibraryWildcardPolicy(wf.stateMachine.role, [explainWildcardStatement(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources }), 'executions named at run time')]);
+    }
+    const template = app.synth().getStackByName('Big').template;
+    const sizes = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')
+      .map((r) => JSON.stringify(r.Properties.PolicyDocument).length);
+    expect(sizes.length).toBeGreaterThanOrEqual(4);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(MAX_MANAGED_SIZE);
   });
 });
