@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { HybridWorkflow, Saga, SequentialWorkflow, Step, WorkflowFunction } from '../../src';
 import { MAX_DEFINITION_BYTES, renderedDefinition } from '../../src/core/limits';
 import { addLibraryWildcardPolicy, estimateResolvedSize, explainWildcardStatement, MAX_INLINE_SIZE, MAX_MANAGED_SIZE } from '../../src/nag/library-wildcards';
