@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
 import { grantWorkflowClient } from './client-grants';
 import { workflowError } from './errors';
+import { checkWorkflowLimits } from './limits';
 import { STEP_NAMES_METADATA } from './metadata';
 import { IWorkflowStep, StepBinding, StepPlacement } from './step';
 import { validateStepInWorkflow } from './step-rules';
@@ -387,6 +388,10 @@ export abstract class Workflow extends Construct implements IWorkflow {
         ? new sfn.CustomerManagedEncryptionConfiguration(props.encryptionKey, props.kmsDataKeyReusePeriod)
         : undefined,
     });
+    const stateMachine = this._stateMachine;
+    // Definition size, state count and role policy sizes, measured on what synthesizes (after
+    // every Aspect, so after aws-cdk-lib has split policies): see ./limits.ts.
+    this.node.addValidation({ validate: () => checkWorkflowLimits(this, stateMachine, stateMachine.role) });
     if (Object.keys(this.renamedSteps).length > 0) {
       // Lets tools (the local runner) find the step behind a state rendered under another name.
       (this._stateMachine.node.defaultChild as CfnResource).addMetadata(STEP_NAMES_METADATA, { ...this.renamedSteps });

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
@@ -96,18 +97,24 @@ export interface WorkflowAlarmsOptions {
    */
   readonly executionsFailed?: AlarmOverride;
   /**
-   * Executions timed out.
-   * @default - alarm at >= 1 in 5 minutes
+   * Executions timed out. While `executionsTimedOut`, `executionsAborted` and `executionsThrottled` are
+   * unset (or set alike), the three share ONE alarm on their sum (`ExecutionsTimedOutAbortedOrThrottled`);
+   * setting them differently gives each its own alarm.
+   * @default - alarm at >= 1 in 5 minutes (shared with the other two, see above)
    */
   readonly executionsTimedOut?: AlarmOverride;
   /**
-   * Executions aborted.
-   * @default - alarm at >= 1 in 5 minutes
+   * Executions aborted. While `executionsTimedOut`, `executionsAborted` and `executionsThrottled` are
+   * unset (or set alike), the three share ONE alarm on their sum (`ExecutionsTimedOutAbortedOrThrottled`);
+   * setting them differently gives each its own alarm.
+   * @default - alarm at >= 1 in 5 minutes (shared with the other two, see above)
    */
   readonly executionsAborted?: AlarmOverride;
   /**
-   * Execution starts throttled.
-   * @default - alarm at >= 1 in 5 minutes
+   * Execution starts throttled. While `executionsTimedOut`, `executionsAborted` and `executionsThrottled` are
+   * unset (or set alike), the three share ONE alarm on their sum (`ExecutionsTimedOutAbortedOrThrottled`);
+   * setting them differently gives each its own alarm.
+   * @default - alarm at >= 1 in 5 minutes (shared with the other two, see above)
    */
   readonly executionsThrottled?: AlarmOverride;
   /**
@@ -167,7 +174,7 @@ const MAX_DESCRIPTION_LENGTH = 1024;
 /**
  * The CloudWatch alarms of a workflow.
  *
- * - Executions failed / timed out / aborted / throttled: they fire only on what no Retry, Catch or
+ * - Executions failed, and (one alarm on their sum) timed out + aborted + throttled: they fire only on what no Retry, Catch or
  *   tolerated-failure threshold absorbed (a retried error that later succeeds, or a Map item within
  *   `ToleratedFailurePercentage`, does not fail the execution):
  *   https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html,
@@ -238,9 +245,28 @@ export class WorkflowAlarms extends Construct {
 
     const sm = props.stateMachine;
     this.addAlarm('ExecutionsFailed', sm.metricFailed(), 'Workflow executions failed (after every retry and catch of the workflow)', props.executionsFailed);
-    this.addAlarm('ExecutionsTimedOut', sm.metricTimedOut(), 'Workflow executions timed out', props.executionsTimedOut);
-    this.addAlarm('ExecutionsAborted', sm.metricAborted(), 'Workflow executions aborted', props.executionsAborted);
-    this.addAlarm('ExecutionsThrottled', sm.metricThrottled(), 'Workflow execution starts throttled', props.executionsThrottled);
+    const rare = [props.executionsTimedOut, props.executionsAborted, props.executionsThrottled];
+    if (rare.every((o) => JSON.stringify(o ?? {}) === JSON.stringify(rare[0] ?? {})) && rare[0]?.enabled !== false) {
+      // Timed out, aborted and throttled executions are rare and each needs a look: one alarm on
+      // their sum (metric math, 3 of the 10 metrics an alarm may reference:
+      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html; FILL
+      // turns a period without data into 0: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html)
+      // instead of three, with the same threshold semantics (sum >= threshold). Coverage is the
+      // same: any of the three raises it; the alarm's graph shows which. Overriding one of the
+      // three differently splits them into separate alarms again.
+      const period = rare[0]?.period ?? props.period ?? DEFAULTS.alarmPeriod;
+      const sum = (m: cloudwatch.Metric) => m.with({ period, statistic: 'Sum' });
+      this.addAlarm('ExecutionsTimedOutAbortedOrThrottled', new cloudwatch.MathExpression({
+        expression: 'FILL(timedOut, 0) + FILL(aborted, 0) + FILL(throttled, 0)',
+        usingMetrics: { timedOut: sum(sm.metricTimedOut()), aborted: sum(sm.metricAborted()), throttled: sum(sm.metricThrottled()) },
+        period,
+        label: 'Executions timed out + aborted + starts throttled',
+      }), 'Workflow executions timed out or aborted, or execution starts throttled (AWS/States ExecutionsTimedOut + ExecutionsAborted + ExecutionThrottled)', rare[0]);
+    } else {
+      this.addAlarm('ExecutionsTimedOut', sm.metricTimedOut(), 'Workflow executions timed out', props.executionsTimedOut);
+      this.addAlarm('ExecutionsAborted', sm.metricAborted(), 'Workflow executions aborted', props.executionsAborted);
+      this.addAlarm('ExecutionsThrottled', sm.metricThrottled(), 'Workflow execution starts throttled', props.executionsThrottled);
+    }
 
     const functions = [...new Set(props.functions ?? [])];
     this.addFunctionAlarms('FunctionErrors', 'Errors', 'Errors', functions,
@@ -330,9 +356,9 @@ export class WorkflowAlarms extends Construct {
     // the CloudWatch syntax page lists =, != and AND. Not verified against AWS here (no account).
     const head = `SELECT SUM(${metricName}) FROM SCHEMA("AWS/Lambda", FunctionName) WHERE `;
     const tail = ' GROUP BY FunctionName';
-    const condition = (fn: WorkflowFunction) => `FunctionName = '${fn.function.functionName}'`;
+    const condition = (fn: WorkflowFunction) => `FunctionName = '${functionNameOf(fn)}'`;
     const conditionLength = (fn: WorkflowFunction) => {
-      const name = fn.function.functionName;
+      const name = functionNameOf(fn);
       return "FunctionName = '' OR ".length + (Token.isUnresolved(name) ? MAX_FUNCTION_NAME_LENGTH : name.length);
     };
     const chunks: WorkflowFunction[][] = [];
@@ -359,6 +385,17 @@ export class WorkflowAlarms extends Construct {
         override);
     });
   }
+}
+
+/**
+ * The function's name: the literal the user gave (`functionName`), so that the query's length is
+ * known exactly, or the CloudFormation-generated name (a token, at most 64 characters). aws-cdk-lib's
+ * `functionName` attribute is a token even for a given name.
+ */
+function functionNameOf(fn: WorkflowFunction): string {
+  const cfn = fn.function.node.defaultChild as lambda.CfnFunction | undefined;
+  const given = cfn?.functionName;
+  return typeof given === 'string' && !Token.isUnresolved(given) ? given : fn.function.functionName;
 }
 
 /** Attaches `action` to the alarm's ALARM and OK transitions (once). */

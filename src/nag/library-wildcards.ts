@@ -131,8 +131,9 @@ export function addLibraryWildcardPolicy(role: iam.IRole, statements: iam.Policy
   if (!(role instanceof iam.Role)) {
     return addToImportedRole(role, statements);
   }
-  const policy = libraryPolicyOf(role);
+  let policy: iam.ManagedPolicy | undefined;
   for (const statement of statements) {
+    policy = libraryPolicyWithRoom(role, statementSize(role, statement));
     policy.addStatements(statement);
     const reason = explained.get(statement);
     if (reason === undefined) {
@@ -143,7 +144,7 @@ export function addLibraryWildcardPolicy(role: iam.IRole, statements: iam.Policy
       }
     }
   }
-  return { statementAdded: true, policyDependable: policy };
+  return { statementAdded: true, policyDependable: policy ?? libraryPolicyWithRoom(role, 0) };
 }
 
 /**
@@ -172,11 +173,12 @@ export function addLibraryStatements(role: iam.IRole, statements: iam.PolicyStat
   if (!(role instanceof iam.Role)) {
     return addToImportedRole(role, statements);
   }
-  const policy = libraryPolicyOf(role);
-  if (statements.length > 0) {
-    policy.addStatements(...statements);
+  let policy: iam.ManagedPolicy | undefined;
+  for (const statement of statements) {
+    policy = libraryPolicyWithRoom(role, statementSize(role, statement));
+    policy.addStatements(statement);
   }
-  return { statementAdded: true, policyDependable: policy };
+  return { statementAdded: true, policyDependable: policy ?? libraryPolicyWithRoom(role, 0) };
 }
 
 function addToImportedRole(role: iam.IRole, statements: iam.PolicyStatement[]): iam.AddToPrincipalPolicyResult {
@@ -184,11 +186,39 @@ function addToImportedRole(role: iam.IRole, statements: iam.PolicyStatement[]): 
   return { statementAdded: results.every((r) => r.statementAdded), policyDependable: results.find((r) => r.policyDependable)?.policyDependable };
 }
 
-function libraryPolicyOf(role: iam.Role): iam.ManagedPolicy {
-  return libraryWildcardPolicy(role) ?? new iam.ManagedPolicy(role, LIBRARY_WILDCARD_POLICY_ID, {
-    description: 'cdk-stateful-workflows: the library\'s own statements for this role (its log group; actions without resource-level permissions: X-Ray, log delivery, namespaced metrics; run-time-named execution ARNs).',
-    roles: [role],
-  });
+/**
+ * The first of the role's library policies (`LibraryPolicy`, `LibraryPolicy2`, ...) with room for
+ * `size` more characters, created when none has; its estimated size grows by `size`. Each is kept
+ * under the IAM limit of 6,144 characters per customer-managed policy (estimated on the resolved
+ * policy, `estimateResolvedSize`), so a workflow with many child workflows or Lambda steps spreads
+ * its grants over several policies instead of failing at deployment.
+ */
+function libraryPolicyWithRoom(role: iam.Role, size: number): iam.ManagedPolicy {
+  for (let i = 1; ; i++) {
+    const id = i === 1 ? LIBRARY_WILDCARD_POLICY_ID : `${LIBRARY_WILDCARD_POLICY_ID}${i}`;
+    let policy = role.node.tryFindChild(id) as iam.ManagedPolicy | undefined;
+    if (!policy) {
+      policy = new iam.ManagedPolicy(role, id, {
+        description: 'cdk-stateful-workflows: the library\'s own statements for this role (its log group; actions without resource-level permissions: X-Ray, log delivery, namespaced metrics; run-time-named execution ARNs; merged per-step grants).',
+        roles: [role],
+      });
+      policySizes.set(policy, POLICY_DOCUMENT_OVERHEAD);
+    }
+    const used = policySizes.get(policy) ?? POLICY_DOCUMENT_OVERHEAD;
+    if (used + size <= MANAGED_POLICY_BUDGET || used === POLICY_DOCUMENT_OVERHEAD) {
+      policySizes.set(policy, used + size);
+      return policy;
+    }
+  }
+}
+const policySizes = new WeakMap<iam.ManagedPolicy, number>();
+/** `{"Version":"2012-10-17","Statement":[]}` */
+const POLICY_DOCUMENT_OVERHEAD = 40;
+
+/** Estimated resolved size of a statement (see `estimateResolvedSize`), plus its separating comma. */
+function statementSize(scope: IConstruct, statement: iam.PolicyStatement): number {
+  const stack = Stack.of(scope);
+  return estimateResolvedSize(stack, stack.resolve(statement.toStatementJson())) + 1;
 }
 
 /**
@@ -238,6 +268,9 @@ export function acknowledgeOwnedWildcards(
  * wildcard stays reported.
  */
 export class LibraryRole extends iam.Role {
+  /** The merged statements, one per policy they are placed in, with their estimated sizes. */
+  private readonly mergedChunks: MergedChunk[] = [];
+
   public constructor(scope: Construct, id: string, props: iam.RoleProps) {
     super(scope, id, props);
   }
@@ -246,9 +279,187 @@ export class LibraryRole extends iam.Role {
     if (explained.has(statement) || isLibraryWildcardStatement(statement)) {
       return addLibraryWildcardPolicy(this, [statement]);
     }
+    if (isMergeableStatement(statement)) {
+      return this.addMerged(statement);
+    }
     return super.addToPrincipalPolicy(statement);
   }
+
+  /**
+   * The size, in characters, of the role's statements once CloudFormation has resolved them,
+   * estimated with every unresolved ARN counted at its upper bound (see `estimateResolvedSize`):
+   * per inline policy document and per customer-managed policy attached by the library.
+   */
+  public estimatePolicySizes(): { inline: number; managed: { [path: string]: number } } {
+    const stack = Stack.of(this);
+    const docSize = (doc: iam.PolicyDocument) => estimateResolvedSize(stack, stack.resolve(doc.toJSON() ?? {}));
+    const defaultPolicy = this.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+    const managed: { [path: string]: number } = {};
+    for (const child of this.node.children) {
+      if (child instanceof iam.ManagedPolicy) {
+        managed[child.node.path] = docSize(child.document);
+      }
+    }
+    return { inline: defaultPolicy ? docSize(defaultPolicy.document) : 0, managed };
+  }
+
+  /**
+   * Grants with the same actions and no conditions (one `lambda:InvokeFunction` per Lambda step)
+   * are merged into one statement listing every resource, instead of one statement each: IAM
+   * then stores each action once, and the role needs fewer policies. The first statement goes to
+   * the role's inline DefaultPolicy while its estimated size stays under aws-cdk-lib's own split
+   * threshold; further ones to the LibraryPolicy and then to `MergedPolicy<n>` customer-managed
+   * policies, each kept under the IAM size limit of its kind (inline: 10,240 characters for all
+   * of a role's inline policies; managed: 6,144 characters; whitespace not counted):
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html. Least privilege
+   * is unchanged: the same actions on exactly the same resources.
+   */
+  private addMerged(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    const key = JSON.stringify([...statement.actions].sort());
+    const stack = Stack.of(this);
+    let dependable: IConstruct | undefined;
+    for (const resource of statement.resources) {
+      const cost = estimateResolvedSize(stack, Token.isUnresolved(resource) ? stack.resolve(resource) : resource) + 3;
+      const cdkCost = (Token.isUnresolved(resource) ? CDK_ARN_ESTIMATE : resource.length) + 3;
+      let chunk = this.mergedChunks.find((c) => c.key === key && c.cdkSize + cdkCost <= c.cdkBudget
+        && (c.managed ? (policySizes.get(c.managed) ?? 0) + cost <= MANAGED_POLICY_BUDGET : c.size + cost <= c.budget));
+      if (!chunk) {
+        chunk = this.newChunk(key, statement.actions);
+      }
+      if (chunk.statement.resources.includes(resource)) {
+        dependable = chunk.policy;
+        continue;
+      }
+      chunk.statement.addResources(resource);
+      chunk.size += cost;
+      chunk.cdkSize += cdkCost;
+      if (chunk.managed) {
+        policySizes.set(chunk.managed, (policySizes.get(chunk.managed) ?? 0) + cost);
+      }
+      dependable = chunk.policy;
+    }
+    return { statementAdded: true, policyDependable: dependable };
+  }
+
+  private newChunk(key: string, actions: string[]): MergedChunk {
+    const statement = new iam.PolicyStatement({ actions: [...actions] });
+    const overhead = estimateResolvedSize(Stack.of(this), statement.toStatementJson());
+    const n = this.mergedChunks.length;
+    let chunk: MergedChunk;
+    if (n === 0) {
+      // aws-cdk-lib splits the DefaultPolicy above 10,000 characters by its own estimate (150
+      // per unresolved ARN); INLINE_RESERVE of that is left to the role's other statements.
+      const result = super.addToPrincipalPolicy(statement);
+      chunk = {
+        key,
+        statement,
+        policy: result.policyDependable as IConstruct,
+        size: overhead,
+        budget: MAX_INLINE_SIZE - INLINE_RESERVE,
+        cdkSize: overhead,
+        cdkBudget: CDK_INLINE_SPLIT - INLINE_RESERVE,
+      };
+    } else {
+      // a library policy with room for at least a tenth of a policy of resources
+      const policy = libraryPolicyWithRoom(this, overhead + MANAGED_POLICY_BUDGET / 10);
+      policySizes.set(policy, policySizes.get(policy)! - MANAGED_POLICY_BUDGET / 10);
+      policy.addStatements(statement);
+      chunk = { key, statement, policy, size: 0, budget: 0, cdkSize: 0, cdkBudget: Infinity, managed: policy };
+    }
+    this.mergedChunks.push(chunk);
+    return chunk;
+  }
 }
+
+interface MergedChunk {
+  readonly key: string;
+  readonly statement: iam.PolicyStatement;
+  readonly policy: IConstruct;
+  size: number;
+  readonly budget: number;
+  cdkSize: number;
+  readonly cdkBudget: number;
+  /** The library policy holding the chunk (its size is tracked per policy). */
+  readonly managed?: iam.ManagedPolicy;
+}
+
+/**
+ * IAM quotas (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
+ * all inline policies of a role together at most 10,240 characters, a customer-managed policy at
+ * most 6,144, white space not counted; 10 managed policies attached to a role by default.
+ */
+export const MAX_INLINE_SIZE = 10240;
+export const MAX_MANAGED_SIZE = 6144;
+export const MAX_MANAGED_POLICIES_PER_ROLE = 10;
+/** aws-cdk-lib's estimate of an unresolved ARN and its split threshold of the DefaultPolicy (aws-iam role.ts). */
+const CDK_ARN_ESTIMATE = 150;
+const CDK_INLINE_SPLIT = 10000;
+/** Room kept in the DefaultPolicy for the role's other statements (KMS, DynamoDB, child executions...). */
+const INLINE_RESERVE = 2000;
+/** What the library fills a managed policy up to: the IAM limit less a margin for estimate slack. */
+const MANAGED_POLICY_BUDGET = MAX_MANAGED_SIZE - 144;
+
+/** Statements merged by a LibraryRole: plain Allow grants without conditions or wildcards. */
+function isMergeableStatement(statement: iam.PolicyStatement): boolean {
+  if (statement.effect !== iam.Effect.ALLOW || statement.notActions.length > 0 || statement.notResources.length > 0
+    || statement.hasPrincipal || statement.sid !== undefined
+    || statement.resources.length === 0) {
+    return false;
+  }
+  if (Object.keys(statement.conditions ?? {}).length > 0) {
+    return false;
+  }
+  return statement.actions.length === 1 && MERGED_ACTIONS.has(statement.actions[0])
+    && statement.resources.every((r) => Token.isUnresolved(r) || !r.includes('*'));
+}
+/** Actions granted once per step, which therefore grow with the workflow. */
+const MERGED_ACTIONS = new Set(['lambda:InvokeFunction']);
+
+/**
+ * Upper bound of the length, once CloudFormation has resolved it, of a JSON value as IAM counts
+ * it (no white space): literals as they are, `AWS::Partition` 10 (aws-us-gov), `AWS::Region` 14,
+ * `AWS::AccountId` 12, any other `Ref`/`Fn::GetAtt`/`Fn::ImportValue` 150 (aws-cdk-lib's own ARN
+ * estimate, above the longest Lambda alias ARN with a 64-character function name and the default
+ * alias name).
+ */
+export function estimateResolvedSize(_stack: Stack, value: unknown): number {
+  return JSON.stringify(placeholders(value)).length;
+}
+
+function placeholders(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(placeholders);
+  }
+  if (value === null || typeof value !== 'object') {
+    return value;
+  }
+  const o = value as Record<string, any>;
+  if (o['Fn::Join'] && Object.keys(o).length === 1) {
+    const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+    return items.map((i) => {
+      const p = placeholders(i);
+      return typeof p === 'string' ? p : JSON.stringify(p);
+    }).join(delimiter);
+  }
+  if (o.Ref !== undefined && Object.keys(o).length === 1) {
+    return 'x'.repeat(PSEUDO_LENGTH[o.Ref] ?? CDK_ARN_ESTIMATE);
+  }
+  if ((o['Fn::GetAtt'] || o['Fn::ImportValue'] || o['Fn::Sub'] || o['Fn::Select']) && Object.keys(o).length === 1) {
+    return 'x'.repeat(CDK_ARN_ESTIMATE);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    out[k] = placeholders(v);
+  }
+  return out;
+}
+const PSEUDO_LENGTH: { [ref: string]: number } = {
+  'AWS::Partition': 10,
+  'AWS::Region': 14,
+  'AWS::AccountId': 12,
+  'AWS::URLSuffix': 14,
+  'AWS::StackName': 128,
+};
 
 function acknowledgeOnce(policy: iam.ManagedPolicy, id: string, reason: string): void {
   const done = acknowledged.get(policy) ?? new Set<string>();

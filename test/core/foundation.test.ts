@@ -113,11 +113,16 @@ describe('defaults wired by Workflow + Step.lambda + WorkflowFunction', () => {
     });
   });
 
-  test('default alarms: 4 execution alarms + one Metrics Insights alarm each for errors/throttles/spillover, NOT_BREACHING', () => {
+  test('default alarms: failed + (timed out, aborted, throttled) execution alarms + one Metrics Insights alarm each for errors/throttles/spillover, NOT_BREACHING', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
     const metricNames = alarms.map((a) => a.Properties.MetricName).filter(Boolean).sort();
-    expect(metricNames).toEqual(['ExecutionThrottled', 'ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
-    const queries = alarms.filter((a) => a.Properties.Metrics).map((a) => JSON.stringify(a.Properties.Metrics[0].Expression));
+    expect(metricNames).toEqual(['ExecutionsFailed']);
+    // the rare execution outcomes: one metric-math alarm on their sum
+    const rare = alarms.filter((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('FILL('));
+    expect(rare).toHaveLength(1);
+    expect(rare[0].Properties.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName).filter(Boolean).sort())
+      .toEqual(['ExecutionThrottled', 'ExecutionsAborted', 'ExecutionsTimedOut']);
+    const queries = alarms.filter((a) => a.Properties.Metrics && !rare.includes(a)).map((a) => JSON.stringify(a.Properties.Metrics[0].Expression));
     expect(queries).toHaveLength(3);
     expect(queries.join()).toMatch(/SELECT SUM\(Errors\)/);
     expect(queries.join()).toMatch(/SELECT SUM\(Throttles\)/);
@@ -131,6 +136,9 @@ describe('defaults wired by Workflow + Step.lambda + WorkflowFunction', () => {
       });
       if (alarm.Properties.MetricName) {
         expect(alarm.Properties).toMatchObject({ Period: 300, Statistic: 'Sum' });
+      } else if (rare.includes(alarm)) {
+        expect(alarm.Properties.Metrics[0]).toMatchObject({ ReturnData: true });
+        expect(alarm.Properties.Metrics.slice(1).map((m: any) => [m.MetricStat.Period, m.MetricStat.Stat])).toEqual([[300, 'Sum'], [300, 'Sum'], [300, 'Sum']]);
       } else {
         expect(alarm.Properties.Metrics[0]).toMatchObject({ Period: 300, ReturnData: true });
       }

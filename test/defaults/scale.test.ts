@@ -1,5 +1,4 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { IWorkflowStep, SequentialWorkflow, Step, WorkflowFunction } from '../../src';
 import { inlineFunction, newStack } from '../util';
 
@@ -38,14 +37,7 @@ describe('scale (issue 12)', () => {
     expect(logGroups).toHaveLength(2); // the functions' shared group + the state machine's
     // function alarms: 3 metrics, ceil(functions / 22) alarms each (spillover: only the 60 with provisioned concurrency)
     const alarms = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(4 + 6 + 6 + 3);
+    expect(alarms).toHaveLength(2 + 6 + 6 + 3); // failed + timed out/aborted/throttled
   });
-
-  test('a 50-step saga-like set (100 functions, every default) synthesizes in one stack under 500 resources', () => {
-    const { stack } = sagaLike(50);
-    const resources = Object.values<any>(Template.fromStack(stack).toJSON().Resources);
-    expect(resources.length).toBeLessThanOrEqual(500);
-    const lambdas = resources.filter((r) => r.Type.startsWith('AWS::Lambda::') || r.Type === 'AWS::IAM::Role').length;
-    expect(lambdas).toBe(100 * 4 + 1); // + the state machine's role
-  });
+  // the whole-stack figures of a real 60-step Saga are asserted in test/scale/saga60.test.ts
 });

@@ -25,7 +25,7 @@ describe('function alarms aggregated per workflow (issue 12)', () => {
     const fns = ['A', 'B', 'C'].map((n) => inlineFunction(stack, n));
     new SequentialWorkflow(stack, 'Wf', { steps: fns.map((f, i) => Step.lambda(`S${i}`, f)) });
     const alarms = Object.entries(alarmsOf(stack));
-    expect(alarms).toHaveLength(4 + 3); // not 4 + 3 x 3
+    expect(alarms).toHaveLength(2 + 3); // not 4 + 3 x 3 (failed + timed out/aborted/throttled, then one per function metric)
     const errors = alarms.find(([id]) => id.startsWith('WfAlarmsFunctionErrors'))![1];
     expect(queryOf(errors)).toBe(
       "SELECT SUM(Errors) FROM SCHEMA(\"AWS/Lambda\", FunctionName) WHERE FunctionName = '<AFunction5E2A23F9>' OR FunctionName = '<BFunction810E79FA>' OR FunctionName = '<CFunction288FB08E>' GROUP BY FunctionName",
@@ -81,7 +81,7 @@ describe('which alarms notify', () => {
     new SequentialWorkflow(stack, 'Wf', { steps: [Step.lambda('S', fn)], alarms: { topic } });
     const byId = alarmsOf(stack);
     const notifying = Object.keys(byId).filter((id) => byId[id].Properties.AlarmActions).map((id) => id.replace(/^WfAlarms|[0-9A-F]{8}$/g, '')).sort();
-    expect(notifying).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsThrottled', 'ExecutionsTimedOut', 'FunctionSpillover']);
+    expect(notifying).toEqual(['ExecutionsFailed', 'ExecutionsTimedOutAbortedOrThrottled', 'FunctionSpillover']);
   });
 
   test('functionErrors.notify: true makes the errors alarm page too', () => {
