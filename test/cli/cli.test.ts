@@ -71,7 +71,8 @@ describe('summary', () => {
     expect(out).toContain('NotifyStack/Payment  [STANDARD]');
     // the function alarms (one Metrics Insights alarm per metric for all functions) change state and
     // name the function but page no one by default: the execution alarms page for what no retry absorbed
-    expect(out).toContain('  alarms: 7, 5 notify someone');
+    expect(out).toContain('  alarms: 5, 3 notify someone');
+    expect(out).toContain('    ExecutionsTimedOut+ExecutionsAborted+ExecutionThrottled -> OnCall');
     expect(out).toContain('    Errors per function (AWS/Lambda) -> nobody');
     expect(out).toContain('    SagaCompensationFailed -> OnCall');
   });

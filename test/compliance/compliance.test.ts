@@ -22,7 +22,8 @@ describe('compliance rule packs over every example stack', () => {
   });
 
   test('every example stack was checked', () => {
-    const stacks = new Set(findings.map((f) => f.path.split('/')[0]));
+    // (cfn-guard reports a few findings without a construct path)
+    const stacks = new Set(findings.map((f) => f.path.split('/')[0]).filter((s) => /Example$/.test(s)));
     // every example has at least one (documented) finding, so each one shows up here
     expect(stacks.size).toBe(exampleModules().length);
   });

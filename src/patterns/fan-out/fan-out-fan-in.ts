@@ -1,4 +1,4 @@
-import { Annotations, Aws, CfnResource, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnElement, CfnResource, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -16,7 +16,7 @@ import { workflowError } from '../../core/errors';
 import { IWorkflowStep, StepBinding } from '../../core/step';
 import { WorkflowType } from '../../core/types';
 import { Workflow, WorkflowProps } from '../../core/workflow';
-import { acknowledgeOwnedWildcards, explainWildcardStatement, flatten, wildcardFindings } from '../../nag';
+import { acknowledgeOwnedWildcards, explainWildcardStatement, wildcardFindings } from '../../nag';
 import { isRetriable } from '../../steps/retry';
 
 /**
@@ -279,11 +279,14 @@ export class FanOutFanIn extends Workflow {
       // aws-cdk-lib's DistributedMap lets the role start, describe, stop and redrive the Map Run's
       // child executions, whose names are generated per run: its resources end in '*', limited to
       // this state machine's executions. Acknowledged exactly (a wildcard added elsewhere stays reported).
-      const policy = stateMachine.role.node.tryFindChild('DefaultPolicy');
-      if (policy instanceof iam.Policy) {
-        const machineName = flatten(Stack.of(this).resolve(stateMachine.stateMachineName));
-        acknowledgeOwnedWildcards(policy, policy.document, (r) => r.includes(':execution:') && r.includes(machineName),
-          'A Distributed Map starts, describes, stops and redrives its own child executions, whose names Step Functions generates per Map Run (https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html); the ARNs are limited to this state machine\'s executions.');
+      // (aws-cdk-lib puts them in the state machine's DistributedMapPolicy, or the role's default policy)
+      // (the resources name the machine through its logical id: Fn::Select over its Ref)
+      const machineId = Stack.of(this).getLogicalId(stateMachine.node.defaultChild as CfnElement);
+      for (const policy of [stateMachine.node.tryFindChild('DistributedMapPolicy'), stateMachine.role.node.tryFindChild('DefaultPolicy')]) {
+        if (policy instanceof iam.Policy) {
+          acknowledgeOwnedWildcards(policy, policy.document, (r) => r.includes(':execution:') && r.includes(`"${machineId}"`),
+            'A Distributed Map starts, describes, stops and redrives its own child executions, whose names Step Functions generates per Map Run (https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html); the ARNs are limited to this state machine\'s executions.');
+        }
       }
     }
   }
