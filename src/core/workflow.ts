@@ -404,7 +404,22 @@ export abstract class Workflow extends Construct implements IWorkflow {
         tables: this.tables,
       });
     }
+    this.warnUnencryptedFunctions();
     return this._stateMachine;
+  }
+
+  /**
+   * The workflow's key encrypts what the workflow creates; the WorkflowFunctions its steps invoke are
+   * the user's constructs (and may serve several workflows), so they are encrypted by their own
+   * `encryptionKey`. Says which ones are not, rather than leaving them silently unencrypted.
+   */
+  private warnUnencryptedFunctions(): void {
+    if (!this.encryptionKey) return;
+    const plain = [...new Set(this.functions)].filter((fn) => !fn.encryptionKey);
+    if (plain.length === 0) return;
+    Annotations.of(this).addWarningV2('cdk-stateful-workflows:functionsWithoutWorkflowKey',
+      `encryptionKey encrypts this workflow's state machine, its log group and the tables and buckets it creates, but these WorkflowFunctions it invokes have no customer key for their environment and log group: ${plain.map((fn) => fn.node.path).join(', ')}. `
+      + 'Pass the same key as `encryptionKey` to each WorkflowFunction (or acknowledge this warning if their AWS-managed encryption is enough).');
   }
 
   /** Executions that failed. */

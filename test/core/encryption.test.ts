@@ -1,8 +1,8 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { SequentialWorkflow, Step, WorkflowType } from '../../src';
-import { newStack } from '../util';
+import { inlineFunction, newStack } from '../util';
 
 /**
  * One encryptionKey for the state machine and its log group (issue 14): the role's KMS grant is
@@ -104,5 +104,27 @@ describe('log retention chosen per role of the log', () => {
     const stack = newStack();
     new SequentialWorkflow(stack, 'Wf', { type: WorkflowType.EXPRESS, logging: { retention: logs.RetentionDays.ONE_YEAR }, steps: [Step.pass('P')] });
     Template.fromStack(stack).hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+});
+
+describe('the workflow key and the functions it invokes', () => {
+  test('functions without their own key are named in a warning; with the key passed to them, no warning and their environment uses it', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    const plain = inlineFunction(stack, 'Plain');
+    const keyed = inlineFunction(stack, 'Keyed', { encryptionKey: key });
+    new SequentialWorkflow(stack, 'Orders', { encryptionKey: key, steps: [Step.lambda('A', plain), Step.lambda('B', keyed)] });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('functionsWithoutWorkflowKey'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toMatch(/have no customer key for their environment and log group: TestStack\/Plain\. Pass the same key/);
+    expect(warnings[0].entry.data).not.toMatch(/Keyed/);
+    const fns = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+    const keyedFn = Object.entries<any>(fns).find(([id]) => id.startsWith('Keyed'))![1];
+    expect(keyedFn.Properties.KmsKeyArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
+
+    const stack2 = newStack();
+    const key2 = new kms.Key(stack2, 'Key');
+    new SequentialWorkflow(stack2, 'Orders', { encryptionKey: key2, steps: [Step.lambda('B', inlineFunction(stack2, 'Keyed', { encryptionKey: key2 }))] });
+    expect(Annotations.fromStack(stack2).findWarning('*', Match.stringLikeRegexp('functionsWithoutWorkflowKey'))).toEqual([]);
   });
 });
