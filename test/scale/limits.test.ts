@@ -1,10 +1,10 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { HybridWorkflow, Saga, SequentialWorkflow, Step, WorkflowFunction } from '../../src';
+import { expectWithinLimits, functions, newApp, policiesOf } from './helpers';
+import { HybridWorkflow, Saga, SequentialWorkflow, Step } from '../../src';
 import { MAX_DEFINITION_BYTES, renderedDefinition } from '../../src/core/limits';
-import { addLibraryWildcardPolicy, estimateResolvedSize, explainWildcardStatement, MAX_INLINE_SIZE, MAX_MANAGED_SIZE } from '../../src/nag/library-wildcards';
-import { inlineFunction } from '../util';
+import { addLibraryWildcardPolicy, explainWildcardStatement, MAX_MANAGED_SIZE } from '../../src/nag/library-wildcards';
 
 /*
  * Issue 12, "Scale": 200-step workflows of every pattern within every limit, and a clear
@@ -13,44 +13,6 @@ import { inlineFunction } from '../util';
  * functions cannot fit one stack in any design, so the steps here share 20 functions.
  */
 
-function newApp(): { app: App; stack: Stack } {
-  const app = new App();
-  return { app, stack: new Stack(app, 'Big', { env: { account: '123456789012', region: 'us-east-1' } }) };
-}
-
-function functions(stack: Stack, n: number): WorkflowFunction[] {
-  return Array.from({ length: n }, (_, i) => inlineFunction(stack, `Fn${i}`));
-}
-
-/** Every IAM policy of the template attached to the role `roleId`, as [logical id, type, estimated resolved size]. */
-function policiesOf(template: any, roleId: string): Array<[string, string, number]> {
-  const stack = new Stack();
-  return Object.entries<any>(template.Resources)
-    .filter(([, r]) => (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
-      && JSON.stringify(r.Properties.Roles ?? []).includes(`"${roleId}"`))
-    .map(([id, r]) => [id, r.Type, estimateResolvedSize(stack, r.Properties.PolicyDocument)]);
-}
-
-/** Asserts the CloudFormation and IAM limits on a synthesized template; returns its figures. */
-function expectWithinLimits(template: any): { resources: number; templateBytes: number } {
-  const resources = Object.keys(template.Resources).length;
-  const templateBytes = Buffer.byteLength(JSON.stringify(template), 'utf8');
-  expect(resources).toBeLessThanOrEqual(500);
-  expect(templateBytes).toBeLessThanOrEqual(1048576);
-  for (const [roleId, role] of Object.entries<any>(template.Resources)) {
-    if (role.Type !== 'AWS::IAM::Role') continue;
-    const policies = policiesOf(template, roleId);
-    const inline = policies.filter(([, type]) => type === 'AWS::IAM::Policy').reduce((sum, [, , size]) => sum + size, 0);
-    expect(inline).toBeLessThanOrEqual(MAX_INLINE_SIZE);
-    for (const [id, type, size] of policies) {
-      if (type === 'AWS::IAM::ManagedPolicy') {
-        expect([id, size <= MAX_MANAGED_SIZE]).toEqual([id, true]);
-      }
-    }
-    expect(policies.filter(([, type]) => type === 'AWS::IAM::ManagedPolicy').length + (role.Properties.ManagedPolicyArns ?? []).length).toBeLessThanOrEqual(10);
-  }
-  return { resources, templateBytes };
-}
 
 /** The lambda:InvokeFunction resources granted to a role, as logical ids of aliases. */
 function invokedBy(template: any, roleId: string): string[] {
