@@ -6,6 +6,7 @@
  * https://graphviz.org/docs/attrs/ltail/), so they visibly leave the whole body.
  */
 import { spawnSync } from 'child_process';
+import { scopeIndex } from './graph';
 import type { DiagramEdge, DiagramNode, NodeKind, WorkflowGraph } from './graph';
 
 /** Quotes a DOT string (double-quoted ID). */
@@ -75,16 +76,7 @@ export function renderDot(graph: WorkflowGraph, options: DotOptions = {}): strin
   lines.push('  rankdir=TB; compound=true; newrank=true; nodesep=0.35; ranksep=0.45;');
   lines.push('  node [fontname="Helvetica", fontsize=11, margin="0.15,0.06"];');
   lines.push('  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];');
-  const byScope = new Map<string | undefined, DiagramNode[]>();
-  for (const n of graph.nodes) {
-    const list = byScope.get(n.scope) ?? [];
-    list.push(n);
-    byScope.set(n.scope, list);
-  }
-  const ownerScope = new Map<string, string>();
-  for (const s of graph.scopes) {
-    if (s.kind !== 'branch') ownerScope.set(s.owner, s.id);
-  }
+  const { byScope, ownerScope } = scopeIndex(graph);
   const emitScope = (scope: string | undefined, indent: string): void => {
     for (const node of byScope.get(scope) ?? []) {
       const body = ownerScope.get(node.id);

@@ -256,3 +256,21 @@ export function buildGraph(definition: Definition, options: GraphOptions = {}): 
   nodes.push({ id: 'wf_end', name: 'end', type: 'Marker', kind: 'end' });
   return { title: options.title ?? 'state machine', nodes, scopes, edges };
 }
+
+/**
+ * The nodes of each scope (undefined: the top level), and for each Map/Parallel state the scope
+ * of its body, which the renderers draw around it.
+ */
+export function scopeIndex(graph: WorkflowGraph): { byScope: Map<string | undefined, DiagramNode[]>; ownerScope: Map<string, string> } {
+  const byScope = new Map<string | undefined, DiagramNode[]>();
+  for (const n of graph.nodes) {
+    const list = byScope.get(n.scope) ?? [];
+    list.push(n);
+    byScope.set(n.scope, list);
+  }
+  const ownerScope = new Map<string, string>();
+  for (const s of graph.scopes) {
+    if (s.kind !== 'branch') ownerScope.set(s.owner, s.id);
+  }
+  return { byScope, ownerScope };
+}

@@ -5,6 +5,7 @@
  * Syntax: https://mermaid.js.org/syntax/flowchart.html. Labels are quoted strings with Mermaid's
  * entity codes for the characters that would end them (`#quot;`, `#lt;`, `#gt;`, `#35;`).
  */
+import { scopeIndex } from './graph';
 import type { DiagramEdge, DiagramNode, NodeKind, WorkflowGraph } from './graph';
 
 /** Escapes a label for a quoted Mermaid string. */
@@ -100,17 +101,7 @@ export function renderMermaid(graph: WorkflowGraph, options: MermaidOptions = {}
   lines.push(`title: "${mermaidText(graph.title)}"`);
   lines.push('---');
   lines.push('flowchart TD');
-  const byScope = new Map<string | undefined, DiagramNode[]>();
-  for (const n of graph.nodes) {
-    const list = byScope.get(n.scope) ?? [];
-    list.push(n);
-    byScope.set(n.scope, list);
-  }
-  // A Map/Parallel state is drawn inside its body's subgraph, at the top.
-  const ownerScope = new Map<string, string>();
-  for (const s of graph.scopes) {
-    if (s.kind !== 'branch') ownerScope.set(s.owner, s.id);
-  }
+  const { byScope, ownerScope } = scopeIndex(graph);
   const emitScope = (scope: string | undefined, indent: string): void => {
     for (const node of byScope.get(scope) ?? []) {
       const body = ownerScope.get(node.id);
