@@ -55,7 +55,12 @@ async function transitions(pattern: Pattern, impl: Impl, n: number): Promise<num
     if (pattern === 'saga') for (let i = 0; i < n - 1; i++) handlers[undoName(i)] = async () => ({ undone: i });
   }
   // The parent machine: the one no other machine's definition refers to.
-  const template = (stack.node.scope as any).synth().getStackByName(stack.stackName).template;
+  let template: any;
+  try {
+    template = (stack.node.scope as any).synth().getStackByName(stack.stackName).template;
+  } catch (e) {
+    return `not run: ${String((e as Error).message).split('\n')[0].slice(0, 120)}`;
+  }
   const ids = Object.keys(template.Resources).filter((id) => template.Resources[id].Type === 'AWS::StepFunctions::StateMachine');
   const parent = ids.find((id) => !ids.some((other) => other !== id && JSON.stringify(template.Resources[other].Properties.DefinitionString).includes(`"${id}"`)))!;
   let runner: any;
