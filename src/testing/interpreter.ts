@@ -4,6 +4,7 @@
  * The package is an optional peer dependency: it is only `require`d when a runner
  * is created, so importing the main library never loads it.
  */
+import type { AslRetrySpec } from './definition';
 
 /** A JSON value, as the interpreter sees it. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -18,15 +19,8 @@ export interface InterpreterEvent {
   readonly retry?: { readonly retrier: AslRetrier; readonly attempt: number };
 }
 
-/** A `Retry` entry of an ASL state. */
-export interface AslRetrier {
-  readonly ErrorEquals: string[];
-  readonly IntervalSeconds?: number;
-  readonly MaxAttempts?: number;
-  readonly BackoffRate?: number;
-  readonly MaxDelaySeconds?: number;
-  readonly JitterStrategy?: 'FULL' | 'NONE';
-}
+/** A `Retry` entry of an ASL state (one definition, in definition.ts). */
+export type AslRetrier = AslRetrySpec;
 
 /** Options of one interpreter run (the subset we use). */
 export interface InterpreterRunOptions {
@@ -190,13 +184,7 @@ export async function makeStatesTimeoutError(cause: string): Promise<Error> {
       throw new Error('LocalWorkflowRunner: could not obtain the States.Timeout error of aws-local-stepfunctions');
     }
   }
-  const error = Object.create(timeoutErrorPrototype) as Error & { retryable: boolean; catchable: boolean };
-  Object.defineProperty(error, 'message', { value: cause, writable: true, configurable: true });
-  Object.defineProperty(error, 'name', { value: 'States.Timeout', writable: true, configurable: true });
-  Object.defineProperty(error, 'stack', { value: `States.Timeout: ${cause}`, writable: true, configurable: true });
-  error.retryable = true;
-  error.catchable = true;
-  return error;
+  return timeoutErrorOf(timeoutErrorPrototype, cause);
 }
 
 export { VERIFIED_INTERPRETER_VERSION } from './version';
@@ -291,7 +279,12 @@ export class TerminalStatesError extends Error {
 /** The interpreter's `States.Timeout` error, synchronously (after {@link makeStatesTimeoutError} ran once). */
 export function statesTimeoutErrorSync(cause: string): Error {
   if (!timeoutErrorPrototype) throw new Error('LocalWorkflowRunner: States.Timeout prototype not captured yet');
-  const error = Object.create(timeoutErrorPrototype) as Error & { retryable: boolean; catchable: boolean };
+  return timeoutErrorOf(timeoutErrorPrototype, cause);
+}
+
+/** A `States.Timeout` error of the interpreter's own class (so its Retry/Catch matching applies), with `cause`. */
+function timeoutErrorOf(prototype: object, cause: string): Error {
+  const error = Object.create(prototype) as Error & { retryable: boolean; catchable: boolean };
   Object.defineProperty(error, 'message', { value: cause, writable: true, configurable: true });
   Object.defineProperty(error, 'name', { value: 'States.Timeout', writable: true, configurable: true });
   Object.defineProperty(error, 'stack', { value: `States.Timeout: ${cause}`, writable: true, configurable: true });
