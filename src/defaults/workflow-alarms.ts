@@ -1,4 +1,4 @@
-import { Annotations, AspectPriority, Aspects, Duration, IAspect, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, Duration, IAspect, NestedStack, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -53,6 +53,23 @@ export interface AlarmOverride {
    * them; what it does not absorb fails the execution and raises ExecutionsFailed, which notifies)
    */
   readonly notify?: boolean;
+}
+
+/**
+ * Where a workflow's function alarms (errors, throttles, spillover) are created.
+ */
+export enum FunctionAlarmsPlacement {
+  /**
+   * In the workflow's stack while each metric needs one Metrics Insights query; in a nested stack
+   * when the workflow's functions need more than one query per metric (more than ~23
+   * CloudFormation-generated names), so a large workflow's alarms do not count against its stack's
+   * 500 resources.
+   */
+  AUTO = 'AUTO',
+  /** Always in the workflow's stack. */
+  SAME_STACK = 'SAME_STACK',
+  /** Always in a nested stack of the workflow's alarms. */
+  NESTED_STACK = 'NESTED_STACK',
 }
 
 /**
@@ -139,6 +156,15 @@ export interface WorkflowAlarmsOptions {
    * @default - alarm at >= 1 in 5 minutes
    */
   readonly tableThrottles?: AlarmOverride;
+  /**
+   * Where the function alarms (`functionErrors`, `functionThrottles`,
+   * `provisionedConcurrencySpillover`) are created. In a nested stack (`FunctionAlarms`, one per
+   * 150 functions: each function name is a parameter of it, and a template has at most 200), the
+   * alarms do not count against the workflow stack's 500 resources; the nested stack itself is one
+   * resource of it. Deploying a nested stack needs the bootstrap bucket (`cdk bootstrap`), as any asset.
+   * @default FunctionAlarmsPlacement.AUTO - a nested stack only when a metric needs more than one query
+   */
+  readonly functionAlarmsPlacement?: FunctionAlarmsPlacement;
 }
 
 /**
@@ -269,13 +295,17 @@ export class WorkflowAlarms extends Construct {
     }
 
     const functions = [...new Set(props.functions ?? [])];
-    this.addFunctionAlarms('FunctionErrors', 'Errors', 'Errors', functions,
-      { notify: false, ...props.functionErrors });
-    this.addFunctionAlarms('FunctionThrottles', 'Throttles', 'Throttled invocations', functions,
-      { notify: false, ...props.functionThrottles });
-    this.addFunctionAlarms('FunctionSpillover', 'ProvisionedConcurrencySpilloverInvocations',
-      'Invocations beyond provisioned concurrency (cold starts)', functions.filter((f) => Token.isUnresolved(f.provisionedConcurrency) || f.provisionedConcurrency > 0),
-      props.provisionedConcurrencySpillover ?? {});
+    this.addFunctionAlarms([
+      { id: 'FunctionErrors', metricName: 'Errors', what: 'Errors', functions, override: { notify: false, ...props.functionErrors } },
+      { id: 'FunctionThrottles', metricName: 'Throttles', what: 'Throttled invocations', functions, override: { notify: false, ...props.functionThrottles } },
+      {
+        id: 'FunctionSpillover',
+        metricName: 'ProvisionedConcurrencySpilloverInvocations',
+        what: 'Invocations beyond provisioned concurrency (cold starts)',
+        functions: functions.filter((f) => Token.isUnresolved(f.provisionedConcurrency) || f.provisionedConcurrency > 0),
+        override: props.provisionedConcurrencySpillover ?? {},
+      },
+    ], props.functionAlarmsPlacement ?? FunctionAlarmsPlacement.AUTO);
 
     for (const table of new Set(props.tables ?? [])) {
       this.addAlarm(`${table.node.id}Throttles`, table.metricThrottles(), `Throttle events of ${table.node.path}`, props.tableThrottles);
@@ -288,6 +318,11 @@ export class WorkflowAlarms extends Construct {
    * Alarms added here are part of the unnotified-alarm warning and of `notifyAll`.
    */
   public addAlarm(id: string, metric: cloudwatch.IMetric, description: string, override: AlarmOverride = {}): cloudwatch.Alarm | undefined {
+    return this.createAlarm(this, id, metric, description, override);
+  }
+
+  private createAlarm(scope: Construct, id: string, metric: cloudwatch.IMetric, description: string,
+    override: AlarmOverride): cloudwatch.Alarm | undefined {
     if (override.enabled === false) {
       return undefined;
     }
@@ -311,7 +346,7 @@ export class WorkflowAlarms extends Construct {
     const withPeriod = metric instanceof cloudwatch.Metric
       ? metric.with({ period, statistic: 'Sum' })
       : metric instanceof cloudwatch.MathExpression ? metric.with({ period }) : metric;
-    const alarm = new cloudwatch.Alarm(this, id, {
+    const alarm = new cloudwatch.Alarm(scope, id, {
       metric: withPeriod,
       alarmDescription: truncate(description, MAX_DESCRIPTION_LENGTH),
       alarmName: this.options.alarmNamePrefix ? `${this.options.alarmNamePrefix}-${id}` : undefined,
@@ -343,48 +378,104 @@ export class WorkflowAlarms extends Construct {
    * One alarm per chunk of functions on a Metrics Insights query over `AWS/Lambda` grouped by
    * `FunctionName` (each function a contributor). Chunks keep each query within 2,048 characters,
    * counting 64 characters per function name (the Lambda maximum) unless the name is a literal.
+   * When a metric needs more than one query (AUTO) or on request, the alarms go to nested stacks
+   * of at most FUNCTIONS_PER_NESTED_STACK functions each.
    */
-  private addFunctionAlarms(id: string, metricName: string, what: string, functions: WorkflowFunction[], override: AlarmOverride): void {
-    if (functions.length === 0 || override.enabled === false) {
+  private addFunctionAlarms(specs: FunctionAlarmSpec[], placement: FunctionAlarmsPlacement): void {
+    const active = specs.filter((spec) => spec.functions.length > 0 && spec.override.enabled !== false);
+    if (active.length === 0) return;
+    const nested = placement === FunctionAlarmsPlacement.NESTED_STACK
+      || (placement === FunctionAlarmsPlacement.AUTO && active.some((spec) => chunkByQueryLength(spec.metricName, spec.functions).length > 1));
+    const counters = new Map<FunctionAlarmSpec, number>();
+    const add = (scope: Construct, spec: FunctionAlarmSpec, members: WorkflowFunction[]) => {
+      for (const chunk of chunkByQueryLength(spec.metricName, members)) {
+        const n = (counters.get(spec) ?? 0) + 1;
+        counters.set(spec, n);
+        const period = spec.override.period ?? this.options.period ?? DEFAULTS.alarmPeriod;
+        const metric = new cloudwatch.MathExpression({ expression: functionQuery(spec.metricName, chunk), usingMetrics: {}, period, label: `${spec.what} per function` });
+        const names = chunk.map((fn) => fn.node.path).join(', ');
+        this.createAlarm(scope, n === 1 ? spec.id : `${spec.id}${n}`, metric,
+          `${spec.what} of the functions of ${this.node.scope?.node.path ?? this.node.path}, one contributor per function (FunctionName) so the alarm names the function that breached. Functions: ${names}`,
+          spec.override);
+      }
+    };
+    if (!nested) {
+      active.forEach((spec) => add(this, spec, spec.functions));
       return;
     }
-    // Metrics Insights: SELECT FUNCTION(metric) FROM SCHEMA(namespace, dims) WHERE ... GROUP BY ...
-    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html);
-    // label values in single quotes, conditions joined with OR. OR in WHERE is documented in the
-    // Amazon Managed Grafana page on Metrics Insights queries ("WHERE labelKey OPERATOR labelValue
-    // [AND|OR|([...])*]", https://docs.aws.amazon.com/grafana/latest/userguide/CloudWatch-using-the-metric-query.html);
-    // the CloudWatch syntax page lists =, != and AND. Not verified against AWS here (no account).
-    const head = `SELECT SUM(${metricName}) FROM SCHEMA("AWS/Lambda", FunctionName) WHERE `;
-    const tail = ' GROUP BY FunctionName';
-    const condition = (fn: WorkflowFunction) => `FunctionName = '${functionNameOf(fn)}'`;
-    const conditionLength = (fn: WorkflowFunction) => {
-      const name = functionNameOf(fn);
-      return "FunctionName = '' OR ".length + (Token.isUnresolved(name) ? MAX_FUNCTION_NAME_LENGTH : name.length);
-    };
-    const chunks: WorkflowFunction[][] = [];
-    let current: WorkflowFunction[] = [];
-    let length = head.length + tail.length;
-    for (const fn of functions) {
-      const cost = conditionLength(fn);
-      if (current.length > 0 && length + cost > MAX_QUERY_LENGTH) {
-        chunks.push(current);
-        current = [];
-        length = head.length + tail.length;
-      }
-      current.push(fn);
-      length += cost;
+    // Each function name a nested stack's alarms reference becomes one of its parameters, and a
+    // template has at most 200 parameters
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html):
+    // shards of at most FUNCTIONS_PER_NESTED_STACK functions leave room for the alarm actions' ARNs.
+    const all = [...new Set(active.flatMap((spec) => spec.functions))];
+    const shards: NestedStack[] = [];
+    for (let start = 0; start < all.length; start += FUNCTIONS_PER_NESTED_STACK) {
+      const members = new Set(all.slice(start, start + FUNCTIONS_PER_NESTED_STACK));
+      const scope = new NestedStack(this, shards.length === 0 ? 'FunctionAlarms' : `FunctionAlarms${shards.length + 1}`, {
+        description: `Function alarms of ${this.node.scope?.node.path ?? this.node.path} (cdk-stateful-workflows)`,
+      });
+      shards.push(scope);
+      active.forEach((spec) => {
+        const part = spec.functions.filter((fn) => members.has(fn));
+        if (part.length > 0) add(scope, spec, part);
+      });
     }
-    chunks.push(current);
-    chunks.forEach((chunk, i) => {
-      const query = `${head}${chunk.map(condition).join(' OR ')}${tail}`;
-      const period = override.period ?? this.options.period ?? DEFAULTS.alarmPeriod;
-      const metric = new cloudwatch.MathExpression({ expression: query, usingMetrics: {}, period, label: `${what} per function` });
-      const names = chunk.map((fn) => fn.node.path).join(', ');
-      this.addAlarm(i === 0 ? id : `${id}${i + 1}`, metric,
-        `${what} of the functions of ${this.node.scope?.node.path ?? this.node.path}, one contributor per function (FunctionName) so the alarm names the function that breached. Functions: ${names}`,
-        override);
-    });
+    const alarms = [...counters.values()].reduce((x, y) => x + y, 0);
+    Annotations.of(this).addInfoV2('cdk-stateful-workflows:functionAlarmsNested',
+      `The ${alarms} function alarms of ${all.length} functions are in ${shards.length} nested stack(s) (${shards.map((n) => n.node.path).join(', ')}) ` +
+      `so they do not count against the 500 resources of ${Stack.of(this).node.path}: ${placement === FunctionAlarmsPlacement.AUTO ? 'a metric needs more than one Metrics Insights query (2,048 characters, 64 per generated function name)' : 'functionAlarmsPlacement is NESTED_STACK'}. ` +
+      'Set alarms.functionAlarmsPlacement to FunctionAlarmsPlacement.SAME_STACK to keep them in the stack.');
   }
+}
+
+/** A function alarm family: one metric over a set of functions. */
+interface FunctionAlarmSpec {
+  readonly id: string;
+  readonly metricName: string;
+  readonly what: string;
+  readonly functions: WorkflowFunction[];
+  readonly override: AlarmOverride;
+}
+
+/** Functions per nested stack of function alarms (each name is one of its <= 200 parameters). */
+const FUNCTIONS_PER_NESTED_STACK = 150;
+
+// Metrics Insights: SELECT FUNCTION(metric) FROM SCHEMA(namespace, dims) WHERE ... GROUP BY ...
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html);
+// label values in single quotes, conditions joined with OR. OR in WHERE is documented in the
+// Amazon Managed Grafana page on Metrics Insights queries ("WHERE labelKey OPERATOR labelValue
+// [AND|OR|([...])*]", https://docs.aws.amazon.com/grafana/latest/userguide/CloudWatch-using-the-metric-query.html);
+// the CloudWatch syntax page lists =, != and AND. Not verified against AWS here (no account).
+function queryHead(metricName: string): string {
+  return `SELECT SUM(${metricName}) FROM SCHEMA("AWS/Lambda", FunctionName) WHERE `;
+}
+const QUERY_TAIL = ' GROUP BY FunctionName';
+
+function functionQuery(metricName: string, chunk: WorkflowFunction[]): string {
+  return `${queryHead(metricName)}${chunk.map((fn) => `FunctionName = '${functionNameOf(fn)}'`).join(' OR ')}${QUERY_TAIL}`;
+}
+
+/** Splits `functions` into chunks whose query stays within 2,048 characters once names resolve. */
+function chunkByQueryLength(metricName: string, functions: WorkflowFunction[]): WorkflowFunction[][] {
+  const base = queryHead(metricName).length + QUERY_TAIL.length;
+  const cost = (fn: WorkflowFunction) => {
+    const name = functionNameOf(fn);
+    return "FunctionName = '' OR ".length + (Token.isUnresolved(name) ? MAX_FUNCTION_NAME_LENGTH : name.length);
+  };
+  const chunks: WorkflowFunction[][] = [];
+  let current: WorkflowFunction[] = [];
+  let length = base;
+  for (const fn of functions) {
+    if (current.length > 0 && length + cost(fn) > MAX_QUERY_LENGTH) {
+      chunks.push(current);
+      current = [];
+      length = base;
+    }
+    current.push(fn);
+    length += cost(fn);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /**

@@ -4,8 +4,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Saga, SequentialWorkflow, Step, WorkflowAlarms } from '../../src';
+import { FunctionAlarmsPlacement, Saga, SequentialWorkflow, Step, WorkflowAlarms } from '../../src';
 import { inlineFunction, newStack } from '../util';
+import { alarmsAcrossNestedStacks, nestedStacksOf } from './alarm-queries';
 
 function alarmsOf(stack: Stack): Record<string, any> {
   return Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm');
@@ -49,19 +50,77 @@ describe('function alarms aggregated per workflow (issue 12)', () => {
     }
   });
 
-  test('more functions than one query holds: several alarms, each query within 2,048 characters', () => {
+  test('more functions than one query holds: several alarms, each query within 2,048 characters, in a nested stack (AUTO)', () => {
     const stack = newStack();
     const fns = Array.from({ length: 50 }, (_, i) => inlineFunction(stack, `Fn${i}`));
     new SequentialWorkflow(stack, 'Wf', { steps: fns.map((f, i) => Step.lambda(`S${i}`, f)) });
-    const fnAlarms = Object.values(alarmsOf(stack)).filter((a: any) => a.Properties.Metrics);
+    // the workflow's stack keeps only the execution alarms and gains one nested stack
+    const own = Object.values(alarmsOf(stack));
+    expect(own.filter((a: any) => JSON.stringify(a).includes('SELECT SUM'))).toHaveLength(0);
+    expect(own).toHaveLength(2);
+    Template.fromStack(stack).resourceCountIs('AWS::CloudFormation::Stack', 1);
+    expect(nestedStacksOf(stack).map((n) => n.node.path)).toEqual(['TestStack/Wf/Alarms/FunctionAlarms']);
+    Annotations.fromStack(stack).hasInfo('/TestStack/Wf/Alarms', Match.stringLikeRegexp('9 function alarms of 50 functions are in 1 nested stack.*TestStack/Wf/Alarms/FunctionAlarms.*more than one Metrics Insights query'));
+    const fnAlarms = Object.values(alarmsAcrossNestedStacks(stack)).filter((a: any) => a.Properties.Metrics && JSON.stringify(a).includes('SELECT SUM'));
     const errors = fnAlarms.filter((a: any) => queryOf(a).startsWith('SELECT SUM(Errors)'));
     expect(errors).toHaveLength(3);
+    // the nested stack's parameters carry the parent's function names: every function once
     const covered = errors.flatMap((a: any) => queryOf(a).match(/<Fn\d+Function\w+>/g));
+    expect(covered).toHaveLength(50);
     expect(new Set(covered).size).toBe(50);
     for (const a of fnAlarms) {
       // worst case: every CloudFormation-generated name at Lambda's 64-character maximum
       const worst = queryOf(a).replace(/<[^>]+>/g, 'x'.repeat(64));
       expect(worst.length).toBeLessThanOrEqual(2048);
+    }
+  });
+
+  test('functionAlarmsPlacement SAME_STACK keeps every function alarm in the workflow\'s stack', () => {
+    const stack = newStack();
+    const fns = Array.from({ length: 50 }, (_, i) => inlineFunction(stack, `Fn${i}`));
+    new SequentialWorkflow(stack, 'Wf', { steps: fns.map((f, i) => Step.lambda(`S${i}`, f)), alarms: { functionAlarmsPlacement: FunctionAlarmsPlacement.SAME_STACK } });
+    expect(nestedStacksOf(stack)).toHaveLength(0);
+    expect(Object.values(alarmsOf(stack)).filter((a: any) => a.Properties.Metrics && JSON.stringify(a).includes('SELECT SUM'))).toHaveLength(9);
+    expect(Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('nested stack'))).toHaveLength(0);
+  });
+
+  test('one query per metric stays in the stack (AUTO); NESTED_STACK moves even those, with the topic action passed in', () => {
+    const auto = newStack();
+    const a = ['A', 'B'].map((n) => inlineFunction(auto, n));
+    new SequentialWorkflow(auto, 'Wf', { steps: a.map((f, i) => Step.lambda(`S${i}`, f)) });
+    expect(nestedStacksOf(auto)).toHaveLength(0);
+
+    const forced = newStack();
+    const topic = new sns.Topic(forced, 'Topic');
+    const b = ['A', 'B'].map((n) => inlineFunction(forced, n));
+    new SequentialWorkflow(forced, 'Wf', { steps: b.map((f, i) => Step.lambda(`S${i}`, f)), alarms: { topic, functionAlarmsPlacement: FunctionAlarmsPlacement.NESTED_STACK } });
+    expect(nestedStacksOf(forced)).toHaveLength(1);
+    const nestedAlarms = Object.entries(alarmsAcrossNestedStacks(forced)).filter(([id]) => id.startsWith('FunctionAlarms/'));
+    expect(nestedAlarms).toHaveLength(3);
+    // spillover notifies (errors and throttles do not by default): its action is the parent's topic
+    const spill = nestedAlarms.find(([id]) => id.includes('Spillover'))![1];
+    const topicId = Object.keys(Template.fromStack(forced).findResources('AWS::SNS::Topic'))[0];
+    expect(spill.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    Annotations.fromStack(forced).hasInfo('/TestStack/Wf/Alarms', Match.stringLikeRegexp('functionAlarmsPlacement is NESTED_STACK'));
+  });
+
+  test('more than 150 functions: one nested stack per 150, each within 200 parameters, every function covered once per metric', () => {
+    // 160 functions are 640 resources: lift aws-cdk-lib's limit to look at the alarms alone
+    const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 1000 } });
+    const stack = new Stack(app, 'TestStack', { env: { account: '123456789012', region: 'us-east-1' } });
+    const fns = Array.from({ length: 160 }, (_, i) => inlineFunction(stack, `Fn${i}`, { provisionedConcurrency: 0 }));
+    new SequentialWorkflow(stack, 'Wf', { steps: fns.map((f, i) => Step.lambda(`S${i}`, f)) });
+    const nested = nestedStacksOf(stack);
+    expect(nested.map((n) => n.node.id)).toEqual(['FunctionAlarms', 'FunctionAlarms2']);
+    for (const n of nested) {
+      expect(Object.keys(Template.fromStack(n).toJSON().Parameters ?? {}).length).toBeLessThanOrEqual(200);
+    }
+    const all = Object.values(alarmsAcrossNestedStacks(stack));
+    for (const metric of ['Errors', 'Throttles']) {
+      const covered = all.filter((a: any) => a.Properties.Metrics && queryOf(a).startsWith(`SELECT SUM(${metric})`))
+        .flatMap((a: any) => queryOf(a).match(/<Fn\d+Function\w+>/g));
+      expect(covered).toHaveLength(160);
+      expect(new Set(covered).size).toBe(160);
     }
   });
 
