@@ -8,6 +8,7 @@ export * from './steps/step';
 
 // Defaults as constructs
 export * from './defaults/workflow-function';
+export { FunctionPlacement } from './defaults/function-placement';
 export * from './defaults/checkpoint-table';
 export * from './defaults/workflow-alarms';
 export * from './defaults/payload-store';

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { bundleEntry } from './bundling';
 import { DEFAULTS, newestNodeRuntime } from './constants';
+import { FunctionPlacement, functionHome } from './function-placement';
 import { InlinePolicyRole, sharedFunctionLogGroup } from './function-support';
 import { workflowError } from '../core/errors';
 import { validateDurationRange, validateNonNegativeInteger } from '../core/validation';
@@ -178,6 +179,14 @@ export interface WorkflowFunctionProps {
    */
   readonly aliasName?: string;
   /**
+   * Where the function's resources (function, role, version, alias) are created. A stack holds at
+   * most 500 resources; with AUTO the 121st WorkflowFunction of a stack and later ones go to nested
+   * stacks of 60 functions each (an info annotation names the nested stack). The construct itself
+   * (its path, `function`, `alias`, grants) stays where you created it.
+   * @default FunctionPlacement.AUTO
+   */
+  readonly placement?: FunctionPlacement;
+  /**
    * Execution role.
    * @default - a role of its own, every grant in one inline policy: writing its log group (and
    * X-Ray, when tracing is active) plus whatever is granted to the function later
@@ -245,19 +254,20 @@ export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.I
     const scaling = props.provisionedConcurrencyScaling;
 
     this.encryptionKey = props.encryptionKey;
+    const home = functionHome(this, props.placement ?? FunctionPlacement.AUTO);
     const ownLogGroup = props.logRetention !== undefined || props.logRemovalPolicy !== undefined;
     if (ownLogGroup && props.encryptionKey) {
       throw workflowError(this, '`encryptionKey` with `logRetention`/`logRemovalPolicy`: the key policy can only name the shared log group. Drop logRetention/logRemovalPolicy (the shared group is encrypted with the key), or pass your own encrypted `logGroup`.');
     }
     this.logGroup = props.logGroup ?? (ownLogGroup
-      ? new logs.LogGroup(this, 'LogGroup', {
+      ? new logs.LogGroup(home, 'LogGroup', {
         retention: props.logRetention ?? DEFAULTS.functionLogRetention,
         removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
         encryptionKey: props.encryptionKey,
       })
-      : sharedFunctionLogGroup(this, props.encryptionKey));
+      : sharedFunctionLogGroup(home, props.encryptionKey));
 
-    const role = props.role ?? new InlinePolicyRole(this, 'ServiceRole', {
+    const role = props.role ?? new InlinePolicyRole(home, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Execution role of a cdk-stateful-workflows WorkflowFunction: its own grants only.',
     });
@@ -272,7 +282,7 @@ export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.I
     let code: lambda.Code;
     let handler: string;
     if (props.entry !== undefined) {
-      const bundled = bundleEntry(this, {
+      const bundled = bundleEntry(home, {
         entry: props.entry,
         handler: props.handler,
         runtime,
@@ -287,7 +297,7 @@ export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.I
     }
 
     const environmentKey = props.environmentEncryption ?? props.encryptionKey;
-    this.function = new lambda.Function(this, 'Function', {
+    this.function = new lambda.Function(home, 'Function', {
       runtime,
       code,
       handler,
@@ -315,7 +325,7 @@ export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.I
 
     acknowledgeSynchronousInvocation(this.function);
     this.provisionedConcurrency = provisioned;
-    this.alias = new lambda.Alias(this, 'Alias', {
+    this.alias = new lambda.Alias(home, 'Alias', {
       aliasName: props.aliasName ?? DEFAULTS.aliasName,
       version: this.function.currentVersion,
       provisionedConcurrentExecutions: Token.isUnresolved(provisioned) || provisioned > 0 ? provisioned : undefined,

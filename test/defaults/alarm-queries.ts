@@ -1,5 +1,21 @@
-import { NestedStack, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import * as fs from 'fs';
+import * as path from 'path';
+import { NestedStack, Stack, Stage } from 'aws-cdk-lib';
+
+/**
+ * The template of `stack` or of a nested stack, read from the app's cloud assembly (synthesized
+ * once: `Template.fromStack` synthesizes the whole app again on every call).
+ */
+export function templateOf(stack: Stack): any {
+  const cache: Map<Stack, any> = ((stack as any)[TEMPLATE] ??= new Map());
+  if (!cache.has(stack)) {
+    const assembly = Stage.of(stack)!.synth();
+    const file = stack.nested ? path.join(assembly.directory, stack.templateFile) : assembly.getStackArtifact(stack.artifactId).templateFullPath;
+    cache.set(stack, JSON.parse(fs.readFileSync(file, 'utf8')));
+  }
+  return cache.get(stack);
+}
+const TEMPLATE = Symbol('template');
 
 /**
  * Every CloudWatch alarm of `stack` and of its nested stacks, by logical id (nested ones as
@@ -8,11 +24,13 @@ import { Template } from 'aws-cdk-lib/assertions';
  * the alarm is.
  */
 export function alarmsAcrossNestedStacks(stack: Stack): Record<string, any> {
-  const out: Record<string, any> = { ...Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm') };
-  for (const nested of stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack && c.nestedStackParent === stack)) {
-    const resource = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(nested.nestedStackResource!)];
+  const parent = templateOf(stack);
+  const alarmsIn = (template: any) => Object.fromEntries(Object.entries<any>(template.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm'));
+  const out: Record<string, any> = { ...alarmsIn(parent) };
+  for (const nested of nestedStacksOf(stack)) {
+    const resource = parent.Resources[stack.getLogicalId(nested.nestedStackResource!)];
     const passed: Record<string, unknown> = resource.Properties.Parameters ?? {};
-    let text = JSON.stringify(Template.fromStack(nested).findResources('AWS::CloudWatch::Alarm'));
+    let text = JSON.stringify(alarmsIn(templateOf(nested)));
     for (const [name, value] of Object.entries(passed)) {
       text = text.split(JSON.stringify({ Ref: name })).join(JSON.stringify(value));
     }

@@ -1,0 +1,96 @@
+import { Annotations, CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+
+/**
+ * Where a `WorkflowFunction` creates its resources (function, role, version, alias).
+ */
+export enum FunctionPlacement {
+  /**
+   * In its own scope while its stack, with the function's 4 resources (function, role, version,
+   * alias), holds at most 460 resources, keeping 40 of the 500 a stack may have for the workflows
+   * that run it; otherwise in nested stacks of the stack (`WorkflowFunctions`,
+   * `WorkflowFunctions2`, ...), 60 functions each, saying so in an info annotation. Counted when
+   * the function is created: resources added to the stack later are not foreseen.
+   */
+  AUTO = 'AUTO',
+  /** Always in its own scope, in its stack. */
+  STACK = 'STACK',
+  /** Always in a nested stack of its stack, shared with other functions (60 per nested stack). */
+  NESTED_STACK = 'NESTED_STACK',
+}
+
+/**
+ * Resources a stack may hold, WorkflowFunctions included, before AUTO places more functions in
+ * nested stacks: 40 of the 500 resources a stack may have
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html) stay
+ * for the workflows (state machine, role and policies, log groups, alarms, the nested stacks).
+ */
+export const STACK_RESOURCES_FOR_FUNCTIONS = 460;
+/** Resources of a WorkflowFunction with the defaults: function, role, version, alias. */
+const RESOURCES_PER_FUNCTION = 4;
+/**
+ * WorkflowFunctions per nested stack. Every value another stack reads from a function (its alias
+ * ARN for a state machine, its name for an alarm) becomes an output of the nested stack, and a
+ * template has at most 200 outputs (same page): 60 functions leave room for 3 each.
+ */
+export const FUNCTIONS_PER_NESTED_STACK = 60;
+
+interface StackPlacement {
+  shards: Array<{ scope: NestedStack; count: number; ids: Set<string> }>;
+}
+const PLACEMENT = Symbol.for('cdk-stateful-workflows.functionPlacement');
+
+/**
+ * The scope in which the WorkflowFunction `fn` creates its resources: `fn` itself, or a construct
+ * named after it in a shared nested stack of its stack.
+ */
+export function functionHome(fn: Construct, placement: FunctionPlacement): Construct {
+  const stack = Stack.of(fn);
+  const state: StackPlacement = ((stack as any)[PLACEMENT] ??= { shards: [] });
+  if (placement === FunctionPlacement.STACK) return fn;
+  let held = 0;
+  if (placement === FunctionPlacement.AUTO) {
+    held = resourcesOf(stack);
+    if (held + RESOURCES_PER_FUNCTION <= STACK_RESOURCES_FOR_FUNCTIONS) return fn;
+  }
+  let shard = state.shards[state.shards.length - 1];
+  if (!shard || shard.count >= FUNCTIONS_PER_NESTED_STACK) {
+    const n = state.shards.length + 1;
+    shard = {
+      scope: new NestedStack(stack, n === 1 ? 'WorkflowFunctions' : `WorkflowFunctions${n}`, {
+        description: `WorkflowFunctions of ${stack.node.path} (cdk-stateful-workflows), ${FUNCTIONS_PER_NESTED_STACK} at most`,
+      }),
+      count: 0,
+      ids: new Set(),
+    };
+    state.shards.push(shard);
+  }
+  shard.count++;
+  // the construct's id in the shard: its own id, made unique among the shard's functions
+  let id = fn.node.id;
+  for (let i = 2; shard.ids.has(id); i++) id = `${fn.node.id}${i}`;
+  shard.ids.add(id);
+  const home = new Construct(shard.scope, id);
+  Annotations.of(fn).addInfoV2('cdk-stateful-workflows:functionPlacement',
+    `The resources of this WorkflowFunction are in the nested stack ${shard.scope.node.path} (at ${home.node.path}): ` +
+    (placement === FunctionPlacement.AUTO
+      ? `${stack.node.path} already holds ${held} resources, and a stack holds at most 500: the library keeps ${STACK_RESOURCES_FOR_FUNCTIONS} for functions and ${500 - STACK_RESOURCES_FOR_FUNCTIONS} for the workflows. `
+      : 'placement is NESTED_STACK. ') +
+    'Grants, alarms and workflows reach it across the stacks. Set placement: FunctionPlacement.STACK to keep it in the stack.');
+  return home;
+}
+
+/** The CloudFormation resources `stack` holds itself so far (not those of its nested stacks). */
+function resourcesOf(stack: Stack): number {
+  let n = 0;
+  const visit = (c: IConstruct) => {
+    for (const child of c.node.children) {
+      // a nested stack's resources are its own; its AWS::CloudFormation::Stack resource is a sibling of it
+      if (child instanceof Stack) continue;
+      if (CfnResource.isCfnResource(child)) n++;
+      visit(child);
+    }
+  };
+  visit(stack);
+  return n;
+}
