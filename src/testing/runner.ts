@@ -4,7 +4,7 @@
  */
 import * as ddb from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CfnElement, Stack, Stage } from 'aws-cdk-lib';
+import { CfnElement, Stack } from 'aws-cdk-lib';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import { VirtualClock, parseDuration, seededRandom } from './clock';
@@ -35,6 +35,7 @@ import { MachineModel, TableModel, WorkflowModel } from './model';
 import { LocalS3, templateBuckets } from './s3-server';
 import { serveWorkflow } from './server';
 import type { LocalSfnServer, ServeOptions } from './server';
+import { stackTemplate } from './template-resolver';
 import type { CfnTemplate } from './template-resolver';
 
 import type {
@@ -84,37 +85,17 @@ export interface LocalWorkflowRunnerOptions {
   readonly validateDefinitions?: boolean;
 }
 
-/** Synthesized templates, per stack (synthesis is the slowest part of loading). */
+/** Templates, per stack (obtaining one is the slowest part of loading). */
 const templateCache = new WeakMap<Stack, CfnTemplate>();
 
+/** The stack's template, rendered without synthesis when that is faithful (see {@link stackTemplate}). */
 function templateOf(stack: Stack): CfnTemplate {
   let template = templateCache.get(stack);
   if (!template) {
-    const stage = Stage.of(stack);
-    if (!stage) {
-      throw new Error(`LocalWorkflowRunner: stack '${stack.stackName}' is not in an App/Stage, so it cannot be synthesized`);
-    }
-    template = synthWithoutValidation(stage).getStackArtifact(stack.artifactId).template as CfnTemplate;
+    template = stackTemplate(stack).template;
     templateCache.set(stack, template);
   }
   return template;
-}
-
-/**
- * Synthesizes for the runner: the runner reads the template and needs neither aws-cdk-lib's
- * CloudFormation template validation (seconds per process) nor its verdict, so it is switched off
- * for this synthesis (`CDK_VALIDATION=false`) unless the app was already synthesized. The assembly
- * is cached by the stage: a later `app.synth()` without `force` returns it as is.
- */
-function synthWithoutValidation(stage: Stage): ReturnType<Stage['synth']> {
-  const previous = process.env.CDK_VALIDATION;
-  process.env.CDK_VALIDATION = 'false';
-  try {
-    return stage.synth();
-  } finally {
-    if (previous === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = previous;
-  }
 }
 
 function logicalIdOf(construct: IConstruct, what: string): string {
@@ -360,8 +341,9 @@ interface RunnerServices {
  */
 export class LocalWorkflowRunner {
   /**
-   * Loads the workflow (synthesizes its stack once, resolves the template, validates and builds
-   * the interpreter machines), starts dynalite on 127.0.0.1 and creates the template's tables.
+   * Loads the workflow (reads its stack's template once: rendered without synthesizing the app
+   * when that is faithful, see `stackTemplate`; resolves it, builds the interpreter machines),
+   * starts dynalite on 127.0.0.1 and creates the template's tables.
    */
   static async create(source: WorkflowSource, options: LocalWorkflowRunnerOptions = {}): Promise<LocalWorkflowRunner> {
     const { template, logicalId } = loadWorkflowSource(source);

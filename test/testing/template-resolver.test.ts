@@ -1,4 +1,13 @@
-import { CfnTemplate, TemplateResolver } from '../../src/testing/template-resolver';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack, Tags } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Saga, Step, WorkflowAlarms, WorkflowFunction } from '../../src';
+import { CfnTemplate, stackTemplate, TemplateResolver } from '../../src/testing/template-resolver';
 
 const template: CfnTemplate = {
   Parameters: { Stage: { Type: 'String', Default: 'prod' }, Free: { Type: 'String' } },
@@ -44,5 +53,108 @@ describe('TemplateResolver', () => {
     expect(again.resolve({ Ref: 'Alias' })).toBe(r.resolve({ Ref: 'Alias' }));
     expect(() => r.resolve({ Ref: 'Nope' })).toThrow(/the template has no resource 'Nope'/);
     expect(() => r.resolve({ 'Fn::If': ['c', 1, 2] })).toThrow(/'Fn::If' is not supported/);
+  });
+});
+
+describe('stackTemplate: the template the runner reads', () => {
+  /** A single-stack app with a 3-step saga (GIVEN of most cases); `extra` adds to it before returning. */
+  function sagaApp(extra?: (app: App, stack: Stack) => void): { app: App; stack: Stack } {
+    const app = new App();
+    const stack = new Stack(app, 'Orders');
+    const code = lambda.Code.fromInline('exports.handler = async (e) => e;');
+    const fns = [1, 2, 3].map((i) => new WorkflowFunction(stack, `Fn${i}`, { code }));
+    new Saga(stack, 'Saga', {
+      steps: fns.map((fn, i) => ({ action: Step.lambda(`Step ${i + 1}`, fn), compensation: i < 2 ? Step.lambda(`Undo ${i + 1}`, fn) : undefined })),
+    });
+    extra?.(app, stack);
+    return { app, stack };
+  }
+  const synthesized = (stack: Stack) => Template.fromStack(stack).toJSON();
+  const assemblyOf = (app: App) => (app as unknown as { assembly?: unknown }).assembly;
+  /**
+   * What synthesis adds that rendering does not, none of which the runner reads: the
+   * version-reporting resource, the bootstrap-version check and the `DependsOn` of deployment order.
+   */
+  const withoutSynthesisAdditions = (t: Record<string, any>) => {
+    const { CDKMetadata: _m, ...resources } = t.Resources;
+    for (const [id, r] of Object.entries<Record<string, unknown>>(resources)) {
+      const { DependsOn: _d, ...rest } = r;
+      resources[id] = rest;
+    }
+    return { ...t, Resources: resources, Parameters: undefined, Rules: undefined, Conditions: undefined };
+  };
+
+  test('GIVEN a single-stack app WHEN the runner reads it THEN the stack is rendered, unsynthesized, with the resources synthesis gives', () => {
+    // GIVEN
+    const { app, stack } = sagaApp();
+    const reference = sagaApp();
+
+    // WHEN
+    const { template: rendered, source } = stackTemplate(stack);
+
+    // THEN
+    expect(source).toBe('rendered');
+    expect(assemblyOf(app)).toBeUndefined();
+    expect(fs.existsSync(path.join(app.outdir, 'manifest.json'))).toBe(false);
+    expect(withoutSynthesisAdditions(rendered)).toEqual(withoutSynthesisAdditions(synthesized(reference.stack)));
+    // and the app's own synthesis afterwards is exactly that of an app the runner never read
+    expect(synthesized(stack)).toEqual(synthesized(sagaApp().stack));
+  });
+
+  test('GIVEN tags on the app WHEN rendered THEN the later synthesis still applies them', () => {
+    const tag = (app: App) => Tags.of(app).add('team', 'payments');
+    const { stack } = sagaApp(tag);
+
+    expect(stackTemplate(stack).source).toBe('rendered');
+
+    expect(synthesized(stack)).toEqual(synthesized(sagaApp(tag).stack));
+    Template.fromStack(stack).hasResourceProperties('AWS::StepFunctions::StateMachine', { Tags: [{ Key: 'team', Value: 'payments' }] });
+  });
+
+  test('GIVEN a role whose default policy is too large for one inline policy WHEN rendered THEN it is split as synthesis splits it', () => {
+    // 200 statements of ~100 characters exceed the 10,240-character inline limit of a role
+    const bigPolicy = (_app: App, stack: Stack) => {
+      const role = new iam.Role(stack, 'Big', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      for (let i = 0; i < 200; i++) {
+        role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::bucket-number-${i}-with-a-rather-long-name/*`] }));
+      }
+    };
+    const { stack } = sagaApp(bigPolicy);
+    const reference = sagaApp(bigPolicy);
+
+    const { template: rendered, source } = stackTemplate(stack);
+
+    expect(source).toBe('rendered');
+    expect(Object.keys(rendered.Resources ?? {}).some((id) => id.startsWith('BigOverflowPolicy'))).toBe(true);
+    expect(withoutSynthesisAdditions(rendered)).toEqual(withoutSynthesisAdditions(synthesized(reference.stack)));
+    expect(synthesized(stack)).toEqual(synthesized(sagaApp(bigPolicy).stack));
+  });
+
+  test('GIVEN any other aspect WHEN read THEN the stage is synthesized (so the aspect applies) and its assembly is reused', () => {
+    // GIVEN an aspect that adds alarm actions
+    const notify = (_app: App, stack: Stack) => WorkflowAlarms.notifyAll(stack, new cw_actions.SnsAction(new sns.Topic(stack, 'Pager')));
+    const { app, stack } = sagaApp(notify);
+
+    // WHEN
+    const { template: rendered, source } = stackTemplate(stack);
+
+    // THEN
+    expect(source).toBe('synthesized');
+    expect(assemblyOf(app)).toBeDefined();
+    const alarms = Object.values(rendered.Resources ?? {}).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms.filter((r) => Array.isArray(r.Properties?.AlarmActions)).length).toBeGreaterThan(0);
+    expect(stackTemplate(stack).source).toBe('assembly');
+  });
+
+  test('GIVEN an app with two stacks WHEN read THEN the stage is synthesized (references between stacks are prepared by synthesis)', () => {
+    const { stack } = sagaApp((app) => new Stack(app, 'Other'));
+
+    expect(stackTemplate(stack).source).toBe('synthesized');
+  });
+
+  test('GIVEN a construct that fails validation WHEN rendered THEN it fails as synthesis does, naming the construct', () => {
+    const { stack } = sagaApp((_app, s) => s.node.addValidation({ validate: () => ['the widget needs a name'] }));
+
+    expect(() => stackTemplate(stack)).toThrow('Validation failed with the following errors:\n  [Orders] the widget needs a name');
   });
 });
