@@ -17,7 +17,7 @@ const workflow = new SequentialWorkflow(stack, 'Orders', {
 let runner: LocalWorkflowRunner;
 
 beforeAll(async () => {
-  // synthesizes the stack once, validates the ASL, starts dynalite, creates the tables
+  // reads the stack's template once, starts dynalite, creates the tables
   runner = await LocalWorkflowRunner.create(workflow, {
     handlers: {
       'Reserve funds': async (event: { orderId: string }) => ({ reservationId: `r-${event.orderId}` }),
