@@ -8,7 +8,7 @@ export * from './steps/step';
 
 // Defaults as constructs
 export * from './defaults/workflow-function';
-export { FunctionPlacement } from './defaults/function-placement';
+export { Placement } from './defaults/function-placement';
 export * from './defaults/checkpoint-table';
 export * from './defaults/workflow-alarms';
 export * from './defaults/payload-store';

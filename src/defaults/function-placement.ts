@@ -2,20 +2,25 @@ import { Annotations, CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 
 /**
- * Where a `WorkflowFunction` creates its resources (function, role, version, alias).
+ * Where the library creates a part of a workflow (a WorkflowFunction's resources, a workflow's
+ * function alarms, a HybridWorkflow's Express children): in the stack, or in nested stacks of it so
+ * that the part does not count against the stack's 500 resources
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+ * A nested stack is one resource of its parent, deploys and rolls back with it, and needs what any
+ * asset needs (`cdk bootstrap`).
  */
-export enum FunctionPlacement {
+export enum Placement {
   /**
-   * In its own scope while its stack, with the function's 4 resources (function, role, version,
-   * alias), holds at most 460 resources, keeping 40 of the 500 a stack may have for the workflows
-   * that run it; otherwise in nested stacks of the stack (`WorkflowFunctions`,
-   * `WorkflowFunctions2`, ...), 60 functions each, saying so in an info annotation. Counted when
-   * the function is created: resources added to the stack later are not foreseen.
+   * The library decides, and says so in an info annotation when it picks a nested stack:
+   * a WorkflowFunction goes to a nested stack when its stack, counting the function's 4 resources,
+   * would hold more than 460 resources (40 stay for the workflows); function alarms when a metric
+   * needs more than one Metrics Insights query; Express children when the stack would hold more
+   * than 460 resources with them.
    */
   AUTO = 'AUTO',
-  /** Always in its own scope, in its stack. */
-  STACK = 'STACK',
-  /** Always in a nested stack of its stack, shared with other functions (60 per nested stack). */
+  /** Always in the stack. */
+  SAME_STACK = 'SAME_STACK',
+  /** Always in a nested stack. */
   NESTED_STACK = 'NESTED_STACK',
 }
 
@@ -44,12 +49,12 @@ const PLACEMENT = Symbol.for('cdk-stateful-workflows.functionPlacement');
  * The scope in which the WorkflowFunction `fn` creates its resources: `fn` itself, or a construct
  * named after it in a shared nested stack of its stack.
  */
-export function functionHome(fn: Construct, placement: FunctionPlacement): Construct {
+export function functionHome(fn: Construct, placement: Placement): Construct {
   const stack = Stack.of(fn);
   const state: StackPlacement = ((stack as any)[PLACEMENT] ??= { shards: [] });
-  if (placement === FunctionPlacement.STACK) return fn;
+  if (placement === Placement.SAME_STACK) return fn;
   let held = 0;
-  if (placement === FunctionPlacement.AUTO) {
+  if (placement === Placement.AUTO) {
     held = resourcesOf(stack);
     if (held + RESOURCES_PER_FUNCTION <= STACK_RESOURCES_FOR_FUNCTIONS) return fn;
   }
@@ -73,15 +78,15 @@ export function functionHome(fn: Construct, placement: FunctionPlacement): Const
   const home = new Construct(shard.scope, id);
   Annotations.of(fn).addInfoV2('cdk-stateful-workflows:functionPlacement',
     `The resources of this WorkflowFunction are in the nested stack ${shard.scope.node.path} (at ${home.node.path}): ` +
-    (placement === FunctionPlacement.AUTO
+    (placement === Placement.AUTO
       ? `${stack.node.path} already holds ${held} resources, and a stack holds at most 500: the library keeps ${STACK_RESOURCES_FOR_FUNCTIONS} for functions and ${500 - STACK_RESOURCES_FOR_FUNCTIONS} for the workflows. `
       : 'placement is NESTED_STACK. ') +
-    'Grants, alarms and workflows reach it across the stacks. Set placement: FunctionPlacement.STACK to keep it in the stack.');
+    'Grants, alarms and workflows reach it across the stacks. Set placement: Placement.SAME_STACK to keep it in the stack.');
   return home;
 }
 
 /** The CloudFormation resources `stack` holds itself so far (not those of its nested stacks). */
-function resourcesOf(stack: Stack): number {
+export function resourcesOf(stack: Stack): number {
   let n = 0;
   const visit = (c: IConstruct) => {
     for (const child of c.node.children) {

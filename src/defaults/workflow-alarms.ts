@@ -9,6 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
 import { CheckpointTable } from './checkpoint-table';
 import { DEFAULTS } from './constants';
+import { Placement } from './function-placement';
 import { WorkflowFunction } from './workflow-function';
 import { workflowError } from '../core/errors';
 
@@ -53,23 +54,6 @@ export interface AlarmOverride {
    * them; what it does not absorb fails the execution and raises ExecutionsFailed, which notifies)
    */
   readonly notify?: boolean;
-}
-
-/**
- * Where a workflow's function alarms (errors, throttles, spillover) are created.
- */
-export enum FunctionAlarmsPlacement {
-  /**
-   * In the workflow's stack while each metric needs one Metrics Insights query; in a nested stack
-   * when the workflow's functions need more than one query per metric (more than ~23
-   * CloudFormation-generated names), so a large workflow's alarms do not count against its stack's
-   * 500 resources.
-   */
-  AUTO = 'AUTO',
-  /** Always in the workflow's stack. */
-  SAME_STACK = 'SAME_STACK',
-  /** Always in a nested stack of the workflow's alarms. */
-  NESTED_STACK = 'NESTED_STACK',
 }
 
 /**
@@ -162,9 +146,9 @@ export interface WorkflowAlarmsOptions {
    * 150 functions: each function name is a parameter of it, and a template has at most 200), the
    * alarms do not count against the workflow stack's 500 resources; the nested stack itself is one
    * resource of it. Deploying a nested stack needs the bootstrap bucket (`cdk bootstrap`), as any asset.
-   * @default FunctionAlarmsPlacement.AUTO - a nested stack only when a metric needs more than one query
+   * @default Placement.AUTO - a nested stack only when a metric needs more than one query
    */
-  readonly functionAlarmsPlacement?: FunctionAlarmsPlacement;
+  readonly functionAlarmsPlacement?: Placement;
 }
 
 /**
@@ -305,7 +289,7 @@ export class WorkflowAlarms extends Construct {
         functions: functions.filter((f) => Token.isUnresolved(f.provisionedConcurrency) || f.provisionedConcurrency > 0),
         override: props.provisionedConcurrencySpillover ?? {},
       },
-    ], props.functionAlarmsPlacement ?? FunctionAlarmsPlacement.AUTO);
+    ], props.functionAlarmsPlacement ?? Placement.AUTO);
 
     for (const table of new Set(props.tables ?? [])) {
       this.addAlarm(`${table.node.id}Throttles`, table.metricThrottles(), `Throttle events of ${table.node.path}`, props.tableThrottles);
@@ -381,11 +365,11 @@ export class WorkflowAlarms extends Construct {
    * When a metric needs more than one query (AUTO) or on request, the alarms go to nested stacks
    * of at most FUNCTIONS_PER_NESTED_STACK functions each.
    */
-  private addFunctionAlarms(specs: FunctionAlarmSpec[], placement: FunctionAlarmsPlacement): void {
+  private addFunctionAlarms(specs: FunctionAlarmSpec[], placement: Placement): void {
     const active = specs.filter((spec) => spec.functions.length > 0 && spec.override.enabled !== false);
     if (active.length === 0) return;
-    const nested = placement === FunctionAlarmsPlacement.NESTED_STACK
-      || (placement === FunctionAlarmsPlacement.AUTO && active.some((spec) => chunkByQueryLength(spec.metricName, spec.functions).length > 1));
+    const nested = placement === Placement.NESTED_STACK
+      || (placement === Placement.AUTO && active.some((spec) => chunkByQueryLength(spec.metricName, spec.functions).length > 1));
     const counters = new Map<FunctionAlarmSpec, number>();
     const add = (scope: Construct, spec: FunctionAlarmSpec, members: WorkflowFunction[]) => {
       for (const chunk of chunkByQueryLength(spec.metricName, members)) {
@@ -423,8 +407,8 @@ export class WorkflowAlarms extends Construct {
     const alarms = [...counters.values()].reduce((x, y) => x + y, 0);
     Annotations.of(this).addInfoV2('cdk-stateful-workflows:functionAlarmsNested',
       `The ${alarms} function alarms of ${all.length} functions are in ${shards.length} nested stack(s) (${shards.map((n) => n.node.path).join(', ')}) ` +
-      `so they do not count against the 500 resources of ${Stack.of(this).node.path}: ${placement === FunctionAlarmsPlacement.AUTO ? 'a metric needs more than one Metrics Insights query (2,048 characters, 64 per generated function name)' : 'functionAlarmsPlacement is NESTED_STACK'}. ` +
-      'Set alarms.functionAlarmsPlacement to FunctionAlarmsPlacement.SAME_STACK to keep them in the stack.');
+      `so they do not count against the 500 resources of ${Stack.of(this).node.path}: ${placement === Placement.AUTO ? 'a metric needs more than one Metrics Insights query (2,048 characters, 64 per generated function name)' : 'functionAlarmsPlacement is NESTED_STACK'}. ` +
+      'Set alarms.functionAlarmsPlacement to Placement.SAME_STACK to keep them in the stack.');
   }
 }
 

@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { bundleEntry } from './bundling';
 import { DEFAULTS, newestNodeRuntime } from './constants';
-import { FunctionPlacement, functionHome } from './function-placement';
+import { Placement, functionHome } from './function-placement';
 import { InlinePolicyRole, sharedFunctionLogGroup } from './function-support';
 import { workflowError } from '../core/errors';
 import { validateDurationRange, validateNonNegativeInteger } from '../core/validation';
@@ -183,9 +183,9 @@ export interface WorkflowFunctionProps {
    * most 500 resources; with AUTO the 121st WorkflowFunction of a stack and later ones go to nested
    * stacks of 60 functions each (an info annotation names the nested stack). The construct itself
    * (its path, `function`, `alias`, grants) stays where you created it.
-   * @default FunctionPlacement.AUTO
+   * @default Placement.AUTO
    */
-  readonly placement?: FunctionPlacement;
+  readonly placement?: Placement;
   /**
    * Execution role.
    * @default - a role of its own, every grant in one inline policy: writing its log group (and
@@ -254,7 +254,7 @@ export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.I
     const scaling = props.provisionedConcurrencyScaling;
 
     this.encryptionKey = props.encryptionKey;
-    const home = functionHome(this, props.placement ?? FunctionPlacement.AUTO);
+    const home = functionHome(this, props.placement ?? Placement.AUTO);
     const ownLogGroup = props.logRetention !== undefined || props.logRemovalPolicy !== undefined;
     if (ownLogGroup && props.encryptionKey) {
       throw workflowError(this, '`encryptionKey` with `logRetention`/`logRemovalPolicy`: the key policy can only name the shared log group. Drop logRetention/logRemovalPolicy (the shared group is encrypted with the key), or pass your own encrypted `logGroup`.');

@@ -32,6 +32,7 @@ import {
   TerminalStatesError,
 } from './interpreter';
 import { MachineModel, TableModel, WorkflowModel } from './model';
+import { mergedLogicalId, mergeNestedStacks, rootStackOf } from './nested-stacks';
 import { LocalS3, templateBuckets } from './s3-server';
 import { serveWorkflow } from './server';
 import type { LocalSfnServer, ServeOptions } from './server';
@@ -92,7 +93,8 @@ const templateCache = new WeakMap<Stack, CfnTemplate>();
 function templateOf(stack: Stack): CfnTemplate {
   let template = templateCache.get(stack);
   if (!template) {
-    template = stackTemplate(stack).template;
+    // parts of a workflow may be in nested stacks: merged into the root stack's template
+    template = mergeNestedStacks(stack, stackTemplate(stack).template);
     templateCache.set(stack, template);
   }
   return template;
@@ -107,7 +109,7 @@ function logicalIdOf(construct: IConstruct, what: string): string {
   if (!(child instanceof CfnElement)) {
     throw new Error(`LocalWorkflowRunner: ${what} '${construct.node.path}' has no CloudFormation resource (imported?); pass a construct defined in a stack`);
   }
-  return Stack.of(construct).resolve(child.logicalId) as string;
+  return mergedLogicalId(child);
 }
 
 /** Resolves a {@link WorkflowSource} to a template and the logical id of the machine to run. */
@@ -130,7 +132,7 @@ export function loadWorkflowSource(source: WorkflowSource): { template: CfnTempl
   if (!machine || !machine.node) {
     throw new Error('LocalWorkflowRunner: pass a workflow construct (with `stateMachine`), a StateMachine, or { template, stateMachineLogicalId }');
   }
-  return { template: templateOf(Stack.of(machine)), logicalId: logicalIdOf(machine, 'state machine') };
+  return { template: templateOf(rootStackOf(Stack.of(machine))), logicalId: logicalIdOf(machine, 'state machine') };
 }
 
 /** Logical ids of the machine and of every child it starts through a static `StateMachineArn`. */

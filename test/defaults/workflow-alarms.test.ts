@@ -4,7 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { FunctionAlarmsPlacement, Saga, SequentialWorkflow, Step, WorkflowAlarms } from '../../src';
+import { Placement, Saga, SequentialWorkflow, Step, WorkflowAlarms } from '../../src';
 import { inlineFunction, newStack } from '../util';
 import { alarmsAcrossNestedStacks, nestedStacksOf } from './alarm-queries';
 
@@ -78,7 +78,7 @@ describe('function alarms aggregated per workflow (issue 12)', () => {
   test('functionAlarmsPlacement SAME_STACK keeps every function alarm in the workflow\'s stack', () => {
     const stack = newStack();
     const fns = Array.from({ length: 50 }, (_, i) => inlineFunction(stack, `Fn${i}`));
-    new SequentialWorkflow(stack, 'Wf', { steps: fns.map((f, i) => Step.lambda(`S${i}`, f)), alarms: { functionAlarmsPlacement: FunctionAlarmsPlacement.SAME_STACK } });
+    new SequentialWorkflow(stack, 'Wf', { steps: fns.map((f, i) => Step.lambda(`S${i}`, f)), alarms: { functionAlarmsPlacement: Placement.SAME_STACK } });
     expect(nestedStacksOf(stack)).toHaveLength(0);
     expect(Object.values(alarmsOf(stack)).filter((a: any) => a.Properties.Metrics && JSON.stringify(a).includes('SELECT SUM'))).toHaveLength(9);
     expect(Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('nested stack'))).toHaveLength(0);
@@ -93,7 +93,7 @@ describe('function alarms aggregated per workflow (issue 12)', () => {
     const forced = newStack();
     const topic = new sns.Topic(forced, 'Topic');
     const b = ['A', 'B'].map((n) => inlineFunction(forced, n));
-    new SequentialWorkflow(forced, 'Wf', { steps: b.map((f, i) => Step.lambda(`S${i}`, f)), alarms: { topic, functionAlarmsPlacement: FunctionAlarmsPlacement.NESTED_STACK } });
+    new SequentialWorkflow(forced, 'Wf', { steps: b.map((f, i) => Step.lambda(`S${i}`, f)), alarms: { topic, functionAlarmsPlacement: Placement.NESTED_STACK } });
     expect(nestedStacksOf(forced)).toHaveLength(1);
     const nestedAlarms = Object.entries(alarmsAcrossNestedStacks(forced)).filter(([id]) => id.startsWith('FunctionAlarms/'));
     expect(nestedAlarms).toHaveLength(3);
@@ -108,7 +108,8 @@ describe('function alarms aggregated per workflow (issue 12)', () => {
     // 160 functions are 640 resources: lift aws-cdk-lib's limit to look at the alarms alone
     const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 1000 } });
     const stack = new Stack(app, 'TestStack', { env: { account: '123456789012', region: 'us-east-1' } });
-    const fns = Array.from({ length: 160 }, (_, i) => inlineFunction(stack, `Fn${i}`, { provisionedConcurrency: 0 }));
+    // in the stack, so that the queries read Refs (the functions' own placement is tested in test/scale)
+    const fns = Array.from({ length: 160 }, (_, i) => inlineFunction(stack, `Fn${i}`, { provisionedConcurrency: 0, placement: Placement.SAME_STACK }));
     new SequentialWorkflow(stack, 'Wf', { steps: fns.map((f, i) => Step.lambda(`S${i}`, f)) });
     const nested = nestedStacksOf(stack);
     expect(nested.map((n) => n.node.id)).toEqual(['FunctionAlarms', 'FunctionAlarms2']);

@@ -1,16 +1,16 @@
-import { FunctionPlacement, Saga, Step } from '../../src';
+import { Placement, Saga, Step } from '../../src';
 import { LocalWorkflowRunner } from '../../src/testing';
 import { inlineFunction, newStack } from '../util';
 
 /*
- * Functions placed in nested stacks (FunctionPlacement) are reached by the workflow across the
+ * Functions placed in nested stacks (Placement) are reached by the workflow across the
  * stacks: the generated machine runs locally like any other, compensations included.
  */
 test('a saga whose functions live in a nested stack runs and compensates locally', async () => {
   const stack = newStack();
   const steps = ['Reserve', 'Charge', 'Ship'].map((name) => ({
-    action: Step.lambda(name, inlineFunction(stack, name, { placement: FunctionPlacement.NESTED_STACK })),
-    compensation: Step.lambda(`Undo ${name}`, inlineFunction(stack, `Undo${name}`, { placement: FunctionPlacement.NESTED_STACK })),
+    action: Step.lambda(name, inlineFunction(stack, name, { placement: Placement.NESTED_STACK })),
+    compensation: Step.lambda(`Undo ${name}`, inlineFunction(stack, `Undo${name}`, { placement: Placement.NESTED_STACK })),
   }));
   const saga = new Saga(stack, 'Saga', { steps });
   const calls: string[] = [];

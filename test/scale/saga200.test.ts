@@ -1,6 +1,6 @@
 import { App, CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { FunctionPlacement, Saga, Step, WorkflowFunction } from '../../src';
+import { Placement, Saga, Step, WorkflowFunction } from '../../src';
 import { estimateResolvedSize, MAX_INLINE_SIZE, MAX_MANAGED_SIZE } from '../../src/nag/library-wildcards';
 import { alarmsAcrossNestedStacks, templateOf } from '../defaults/alarm-queries';
 import { inlineFunction } from '../util';
@@ -118,13 +118,13 @@ describe('a 200-step Saga with 400 WorkflowFunctions (issue 12)', () => {
   });
 });
 
-test('placement STACK keeps a function in its stack past 120; NESTED_STACK moves the first one', () => {
+test('placement SAME_STACK keeps a function in its stack past 460 resources; NESTED_STACK moves the first one', () => {
   const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 1000 } });
   const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'us-east-1' } });
-  const fns = Array.from({ length: 125 }, (_, i) => inlineFunction(stack, `F${i}`, { placement: FunctionPlacement.STACK }));
+  const fns = Array.from({ length: 125 }, (_, i) => inlineFunction(stack, `F${i}`, { placement: Placement.SAME_STACK }));
   expect(fns.every((f) => Stack.of(f.function) === stack)).toBe(true);
   const other = new Stack(app, 'T', { env: { account: '123456789012', region: 'us-east-1' } });
-  const first = inlineFunction(other, 'First', { placement: FunctionPlacement.NESTED_STACK });
+  const first = inlineFunction(other, 'First', { placement: Placement.NESTED_STACK });
   expect(Stack.of(first.function).node.path).toBe('T/WorkflowFunctions');
   Annotations.fromStack(other).hasInfo('/T/First', Match.stringLikeRegexp('placement is NESTED_STACK'));
 });

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, NestedStack, Stack, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { workflowError } from '../../core/errors';
@@ -7,6 +7,7 @@ import { WorkflowType } from '../../core/types';
 import { MAX_NAME_LENGTH, stepResultKey } from '../../core/validation';
 import { Workflow, WorkflowLoggingOptions, WorkflowProps } from '../../core/workflow';
 import { DEFAULTS } from '../../defaults/constants';
+import { Placement, resourcesOf, STACK_RESOURCES_FOR_FUNCTIONS } from '../../defaults/function-placement';
 import { WorkflowAlarmsOptions } from '../../defaults/workflow-alarms';
 import { ChildWorkflowStep } from '../../steps/child-workflow-step';
 import { isRetriable } from '../../steps/retry';
@@ -70,7 +71,20 @@ export interface HybridExpressChildOptions {
    * @default - level ALL, execution data excluded, a log group per child retained one month
    */
   readonly logging?: WorkflowLoggingOptions;
+  /**
+   * Where the children are created. With AUTO they go to nested stacks of the workflow
+   * (`ExpressChildren`, `ExpressChildren2`, ..., 10 children each) when the stack, with about 10
+   * resources per child (state machine, role, policy, log group, alarms), would hold more than 460
+   * resources; an info annotation says so. The parent calls them across the stacks.
+   * @default Placement.AUTO
+   */
+  readonly placement?: Placement;
 }
+
+/** Resources of an Express child with the defaults, rounded up: state machine, role, policy, log group, alarms. */
+const RESOURCES_PER_CHILD = 10;
+/** Express children per nested stack: each child's ARN is an output, each function it invokes a parameter. */
+const CHILDREN_PER_NESTED_STACK = 10;
 
 /**
  * Properties of a `HybridWorkflow`.
@@ -157,6 +171,7 @@ export class HybridWorkflow extends Workflow {
       }
     }
 
+    const childScope = this.childScopes(runs.filter((r) => r.express).length, childOptions.placement ?? Placement.AUTO);
     const bound: StepBinding[] = [];
     const keysSoFar: string[] = [];
     let groupIndex = 0;
@@ -171,7 +186,7 @@ export class HybridWorkflow extends Workflow {
       }
       groupIndex++;
       this.validateGroupTimeout(run.steps, childTimeout, groupIndex);
-      const child = new SequentialWorkflow(this, `ExpressGroup${groupIndex}`, {
+      const child = new SequentialWorkflow(childScope(groupIndex), `ExpressGroup${groupIndex}`, {
         type: WorkflowType.EXPRESS,
         steps: run.steps,
         timeout: childTimeout,
@@ -222,6 +237,31 @@ export class HybridWorkflow extends Workflow {
       Annotations.of(this).addInfoV2('cdk-stateful-workflows:hybridGroups',
         `Express children: ${this.expressGroupStateNames.map((n, i) => `'${n}' -> ${this.expressChildren[i].node.path}`).join('; ')}`);
     }
+  }
+
+  /**
+   * The scope of each Express child (by group index, from 1): the workflow itself, or nested stacks
+   * of CHILDREN_PER_NESTED_STACK children when the placement asks for it or (AUTO) when the stack
+   * would hold more than STACK_RESOURCES_FOR_FUNCTIONS resources with them.
+   */
+  private childScopes(children: number, placement: Placement): (groupIndex: number) => Construct {
+    if (children === 0 || placement === Placement.SAME_STACK) return () => this;
+    const stack = Stack.of(this);
+    const held = resourcesOf(stack);
+    if (placement === Placement.AUTO && held + children * RESOURCES_PER_CHILD <= STACK_RESOURCES_FOR_FUNCTIONS) return () => this;
+    const scopes: NestedStack[] = [];
+    for (let i = 0; i < children; i += CHILDREN_PER_NESTED_STACK) {
+      scopes.push(new NestedStack(this, scopes.length === 0 ? 'ExpressChildren' : `ExpressChildren${scopes.length + 1}`, {
+        description: `Express children of ${this.node.path} (cdk-stateful-workflows)`,
+      }));
+    }
+    Annotations.of(this).addInfoV2('cdk-stateful-workflows:expressChildrenNested',
+      `The ${children} Express children are in ${scopes.length} nested stack(s) (${scopes.map((n) => n.node.path).join(', ')}), ${CHILDREN_PER_NESTED_STACK} each: ` +
+      (placement === Placement.AUTO
+        ? `${stack.node.path} already holds ${held} resources and the children add about ${RESOURCES_PER_CHILD} each, above the ${STACK_RESOURCES_FOR_FUNCTIONS} the library fills before using nested stacks (a stack holds at most 500). `
+        : 'expressChildren.placement is NESTED_STACK. ') +
+      'Set expressChildren.placement to Placement.SAME_STACK to keep them in the stack.');
+    return (groupIndex) => scopes[Math.floor((groupIndex - 1) / CHILDREN_PER_NESTED_STACK)];
   }
 
   /** Only short, idempotent, non-callback steps may run in an Express child. */
