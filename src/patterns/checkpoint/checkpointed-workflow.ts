@@ -143,6 +143,9 @@ interface Graph {
   done?: sfn.State;
 }
 
+/** Where a branch wraps the error of a failed checkpoint write (`$.checkpointError.<mark>`). */
+const WRITE_FAILURE_MARK = 'checkpointWrite';
+
 /** The key a failed branch marks each of its steps' results with (the caught error). */
 const BRANCH_FAILURE_MARK = '__checkpointFailure';
 
@@ -207,6 +210,8 @@ export class CheckpointedWorkflow extends Workflow {
   private graphCounter = 0;
   private parallelCounter = 0;
   private releaseOnFailure!: sfn.State;
+  private readonly topGraph: Graph = { top: true, id: 0, leaves: [] };
+  private branchFailed?: sfn.State;
 
   public constructor(scope: Construct, id: string, props: CheckpointedWorkflowProps) {
     super(scope, id, props);
@@ -338,14 +343,13 @@ export class CheckpointedWorkflow extends Workflow {
 
     releaseOnSuccess.addCatch(this.releaseOnFailure, { errors: ['States.ALL'], resultPath: '$.checkpointError' });
 
-    const topGraph: Graph = { top: true, id: 0, leaves: [] };
     this.claim('Checkpoint: resume?');
     const resume = new sfn.Choice(this, 'Checkpoint: resume?', {
       comment: 'Jumps to the first element not completed yet (the first one on a fresh run); every later element is entered through a Choice that skips it when it is checkpointed.',
     });
     start.next(resume);
     // one chain; the first element is only entered by the jump, which knows it is not complete
-    const chain = this.renderSeries(plan.series, topGraph, [], false);
+    const chain = this.renderSeries(plan.series, this.topGraph, [], false);
     chain[chain.length - 1].then(releaseOnSuccess);
     plan.series.forEach((element, i) => resume.when(sfn.Condition.not(complete(element)), chain[i].start));
     resume.otherwise(releaseOnSuccess);
@@ -395,7 +399,6 @@ export class CheckpointedWorkflow extends Workflow {
       marks[leaf] = i === 0 ? { [`${BRANCH_FAILURE_MARK}.$`]: '$.checkpointError' } : { [BRANCH_FAILURE_MARK]: true };
     });
     const mark = new sfn.Pass(this, this.claim(`Checkpoint: branch ${graph.id} failed`), {
-      comment: 'Marks every step of this branch with the caught error, so that the siblings can finish and the error is re-raised after the Parallel.',
       parameters: marks,
       resultPath: '$.checkpointMarks',
     });
@@ -477,7 +480,6 @@ export class CheckpointedWorkflow extends Workflow {
     const parallel = new sfn.Parallel(this, this.claim(parallelName(n, element)), {
       resultSelector: selector,
       resultPath: '$.results',
-      comment: 'Independent steps run in parallel; their results are merged into $.results. A failing branch settles, so that its siblings finish and checkpoint.',
     });
     for (const branch of element.branches) {
       const g: Graph = { top: false, id: ++this.graphCounter, leaves: branch.flatMap(leavesOf).map(stepResultKey) };
@@ -488,18 +490,16 @@ export class CheckpointedWorkflow extends Workflow {
     // errors the branches do not catch themselves (e.g. States.Runtime of a result selector)
     parallel.addCatch(this.failureTarget(graph), { errors: ['States.ALL'], resultPath: '$.checkpointError' });
 
-    const failed = new sfn.Choice(this, this.claim(`Parallel ${n}: failed?`), {
-      comment: 'Every branch has settled; re-raise the error of the first branch that failed, if any.',
-    });
+    // (no comments on the states rendered per block or branch: they would count against the 1 MB definition)
+    const failed = new sfn.Choice(this, this.claim(`Parallel ${n}: failed?`));
     parallel.next(failed);
     element.branches.forEach((branch, b) => {
       const first = stepResultKey(leavesOf(branch[0])[0]);
       const raise = new sfn.Pass(this, this.claim(`Parallel ${n}: branch ${b + 1} failed`), {
-        comment: `Re-raises the error of branch ${b + 1} with its original name and cause.`,
         inputPath: `$.results.${first}.${BRANCH_FAILURE_MARK}`,
         resultPath: '$.checkpointError',
       });
-      raise.next(this.failureTarget(graph));
+      raise.next(graph.top ? this.branchFailure() : this.failureTarget(graph));
       failed.when(sfn.Condition.isPresent(`$.results.${first}.${BRANCH_FAILURE_MARK}`), raise);
     });
     const guard = guarded ? new sfn.Choice(this, this.claim(`Parallel ${n}?`)) : undefined;
@@ -569,23 +569,60 @@ export class CheckpointedWorkflow extends Workflow {
   }
 
   /**
-   * Where a failed checkpoint write goes (one per graph, so that each write needs one Catch): a
-   * refused condition becomes `Checkpoint.Conflict`, an item too large `Checkpoint.ResultTooLarge`
-   * (DynamoDB reports both errors of UpdateItem under these names:
-   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html#API_UpdateItem_Errors),
+   * Where a failed checkpoint write goes (one state per graph, so that each write needs one Catch).
+   *
+   * In the top graph: a Choice that names a refused condition `Checkpoint.Conflict` and an item
+   * too large `Checkpoint.ResultTooLarge` (DynamoDB reports both errors of UpdateItem under these
+   * names: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html#API_UpdateItem_Errors);
    * any other error goes on as it is.
+   *
+   * In a Parallel branch: a Pass that wraps the caught error as `{ checkpointWrite: <error> }`
+   * (so that it is told apart from a step's own error, e.g. a step's own conditional write) before
+   * the branch settles; the top graph names it when the block re-raises it (`branchFailure`). The
+   * long causes are so rendered once, not once per branch.
    */
   private writeFailure(graph: Graph): sfn.State {
     if (graph.writeFailed) {
       return graph.writeFailed;
     }
-    const choice = new sfn.Choice(this, this.claim(graph.top ? 'Checkpoint: write failed' : `Checkpoint: write failed (branch ${graph.id})`), {
+    if (!graph.top) {
+      const tag = new sfn.Pass(this, this.claim(`Checkpoint: write failed (branch ${graph.id})`), {
+        parameters: { [`${WRITE_FAILURE_MARK}.$`]: '$.checkpointError' },
+        resultPath: '$.checkpointError',
+      });
+      tag.next(this.failureTarget(graph));
+      graph.writeFailed = tag;
+      return tag;
+    }
+    const choice = new sfn.Choice(this, this.claim('Checkpoint: write failed'), {
       comment: 'Names the error of a checkpoint write that was refused or too large.',
     });
     choice.when(sfn.Condition.stringEquals('$.checkpointError.Error', 'DynamoDb.ConditionalCheckFailedException'), this.failureState(graph, 'conflict'))
       .when(sfn.Condition.stringEquals('$.checkpointError.Error', 'DynamoDb.ValidationException'), this.failureState(graph, 'tooLarge'))
       .otherwise(this.failureTarget(graph));
     graph.writeFailed = choice;
+    return choice;
+  }
+
+  /**
+   * Where the top graph's blocks re-raise a branch's error: a checkpoint write failure (wrapped by
+   * the branch, see `writeFailure`) is unwrapped and named like a top-level one; any other error
+   * goes to the lease release as it is.
+   */
+  private branchFailure(): sfn.State {
+    if (this.branchFailed) {
+      return this.branchFailed;
+    }
+    const choice = new sfn.Choice(this, this.claim('Checkpoint: branch failed'), {
+      comment: 'A checkpoint write failed in a branch: named as a top-level one. Any other error is re-raised as it is.',
+    });
+    const unwrap = new sfn.Pass(this, this.claim('Checkpoint: branch write failed'), {
+      inputPath: `$.checkpointError.${WRITE_FAILURE_MARK}`,
+      resultPath: '$.checkpointError',
+    });
+    unwrap.next(this.writeFailure(this.topGraph));
+    choice.when(sfn.Condition.isPresent(`$.checkpointError.${WRITE_FAILURE_MARK}`), unwrap).otherwise(this.releaseOnFailure);
+    this.branchFailed = choice;
     return choice;
   }
 

@@ -299,7 +299,6 @@ describe('DAG: rendered ASL', () => {
   test('a failing branch settles: its errors are caught in the branch, its steps marked, and the Choice after the block re-raises the first', () => {
     expect(asl.States['Parallel 1: failed?']).toEqual({
       Type: 'Choice',
-      Comment: expect.any(String),
       Choices: [
         { Variable: '$.results.B.__checkpointFailure', IsPresent: true, Next: 'Parallel 1: branch 1 failed' },
         { Variable: '$.results.C.__checkpointFailure', IsPresent: true, Next: 'Parallel 1: branch 2 failed' },
@@ -308,19 +307,34 @@ describe('DAG: rendered ASL', () => {
     });
     expect(asl.States['Parallel 1: branch 1 failed']).toEqual({
       Type: 'Pass',
-      Comment: expect.any(String),
       InputPath: '$.results.B.__checkpointFailure',
       ResultPath: '$.checkpointError',
-      Next: 'Checkpoint: release after failure',
+      Next: 'Checkpoint: branch failed',
+    });
+    // a checkpoint write failure of a branch (wrapped there) is named once, at the top
+    expect(asl.States['Checkpoint: branch failed']).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [{ Variable: '$.checkpointError.checkpointWrite', IsPresent: true, Next: 'Checkpoint: branch write failed' }],
+      Default: 'Checkpoint: release after failure',
+    });
+    expect(asl.States['Checkpoint: branch write failed']).toEqual({
+      Type: 'Pass',
+      InputPath: '$.checkpointError.checkpointWrite',
+      ResultPath: '$.checkpointError',
+      Next: 'Checkpoint: write failed',
     });
     const branch = asl.States['Parallel 1: B | C'].Branches[0].States;
     expect(branch.B.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: branch 1 failed' }]);
     expect(branch['B: checkpoint'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: write failed (branch 1)' }]);
-    expect(branch['Checkpoint: write failed (branch 1)'].Choices.map((c: any) => c.Next)).toEqual(['Checkpoint: conflict (branch 1)', 'Checkpoint: result too large (branch 1)']);
-    expect(branch['Checkpoint: write failed (branch 1)'].Default).toBe('Checkpoint: branch 1 failed');
+    expect(branch['Checkpoint: write failed (branch 1)']).toEqual({
+      Type: 'Pass',
+      Parameters: { 'checkpointWrite.$': '$.checkpointError' },
+      ResultPath: '$.checkpointError',
+      Next: 'Checkpoint: branch 1 failed',
+    });
     expect(branch['Checkpoint: branch 1 failed']).toEqual({
       Type: 'Pass',
-      Comment: expect.any(String),
       Parameters: { B: { '__checkpointFailure.$': '$.checkpointError' } },
       ResultPath: '$.checkpointMarks',
       Next: 'Checkpoint: branch 1 settled',
@@ -344,7 +358,7 @@ describe('DAG: rendered ASL', () => {
     expect(block.Branches.map((b: any) => b.StartAt)).toEqual(['B?', 'C?']);
     expect(Object.keys(block.Branches[0].States).sort()).toEqual([
       'B', 'B: checkpoint', 'B?', 'Checkpoint: branch 1 done', 'Checkpoint: branch 1 failed', 'Checkpoint: branch 1 settled',
-      'Checkpoint: conflict (branch 1)', 'Checkpoint: result too large (branch 1)', 'Checkpoint: write failed (branch 1)',
+      'Checkpoint: write failed (branch 1)',
     ]);
     expect(block.Branches[0].States['B?']).toEqual({
       Type: 'Choice',
@@ -353,12 +367,6 @@ describe('DAG: rendered ASL', () => {
     });
     expect(block.Branches[0].States['Checkpoint: branch 1 done']).toEqual({ Type: 'Succeed' });
     expect(block.Branches[0].States['B: checkpoint'].End).toBe(true);
-    expect(block.Branches[0].States['Checkpoint: result too large (branch 1)']).toEqual({
-      Type: 'Pass',
-      Parameters: { Error: 'Checkpoint.ResultTooLarge', Cause: expect.any(String) },
-      ResultPath: '$.checkpointError',
-      Next: 'Checkpoint: branch 1 failed',
-    });
     expect(workflow.stateNamesOf('B')).toEqual(['B']);
   });
 
