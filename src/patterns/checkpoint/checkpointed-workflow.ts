@@ -146,6 +146,17 @@ interface Graph {
 /** Where a branch wraps the error of a failed checkpoint write (`$.checkpointError.<mark>`). */
 const WRITE_FAILURE_MARK = 'checkpointWrite';
 
+/** Result keys starting with this are the workflow's own (step names giving such keys are refused). */
+const RESERVED_KEY_PREFIX = '__checkpoint';
+/** Where a parallel block puts the merge of its branches' results before it moves it to $.results. */
+const MERGED_KEY = `${RESERVED_KEY_PREFIX}Merged`;
+/**
+ * Blocks with at most this many branches merge their results with nested `States.JsonMerge`: a
+ * field may nest at most 10 intrinsic functions
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html).
+ */
+const MAX_MERGED_BRANCHES = 11;
+
 /** The key a failed branch marks each of its steps' results with (the caught error). */
 const BRANCH_FAILURE_MARK = '__checkpointFailure';
 
@@ -230,6 +241,9 @@ export class CheckpointedWorkflow extends Workflow {
         throw workflowError(this, `the step name '${name}' is used twice. Step names must be unique: rename one of them.`);
       }
       const key = stepResultKey(name);
+      if (key.startsWith(RESERVED_KEY_PREFIX)) {
+        throw workflowError(this, `step name '${name}' gives the result key '${key}', which starts with '${RESERVED_KEY_PREFIX}', reserved by the workflow for its own bookkeeping in $.results. Rename the step.`);
+      }
       const clash = keys.get(key);
       if (clash !== undefined) {
         throw workflowError(this, `steps '${clash}' and '${name}' would both store their result at $.results.${key} (and the same checkpoint item). Rename one of them.`);
@@ -468,15 +482,35 @@ export class CheckpointedWorkflow extends Workflow {
    */
   private renderParallel(element: ParallelElement, graph: Graph, knownBefore: string[], guarded: boolean): Rendered {
     const n = ++this.parallelCounter;
+    // The branches' results are merged into $.results. Up to MAX_MERGED_BRANCHES branches: with
+    // States.JsonMerge of every branch's $.results (a branch's results hold the results known
+    // before the block, unchanged, plus its own), so that the selector does not grow with the
+    // results before the block; a Pass after the failure check moves the merge to $.results. The
+    // first step of each branch is also picked from its own branch, where a failed branch marks it.
+    // More branches: every result is picked from the branch that owns it.
     const selector: { [key: string]: string } = {};
-    for (const k of knownBefore) {
-      selector[`${stepResultKey(k)}.$`] = `$[0].results.${stepResultKey(k)}`;
-    }
-    element.branches.forEach((branch, b) => {
-      for (const leaf of branch.flatMap(leavesOf)) {
-        selector[`${stepResultKey(leaf)}.$`] = `$[${b}].results.${stepResultKey(leaf)}`;
+    const merged = element.branches.length <= MAX_MERGED_BRANCHES;
+    if (merged) {
+      // The picks come first: the local interpreter (aws-local-stepfunctions 3.x) evaluates the
+      // fields in order and its JsonMerge writes into its first argument, so a merge evaluated first
+      // would overwrite branch 0's failure mark with another branch's copy of that result. On AWS
+      // intrinsics do not change their arguments; the order is harmless there.
+      element.branches.forEach((branch, b) => {
+        const first = stepResultKey(leavesOf(branch[0])[0]);
+        selector[`${first}.$`] = `$[${b}].results.${first}`;
+      });
+      selector[`${MERGED_KEY}.$`] = element.branches.slice(1).reduce(
+        (acc, _branch, b) => `States.JsonMerge(${acc}, $[${b + 1}].results, false)`, '$[0].results');
+    } else {
+      for (const k of knownBefore) {
+        selector[`${stepResultKey(k)}.$`] = `$[0].results.${stepResultKey(k)}`;
       }
-    });
+      element.branches.forEach((branch, b) => {
+        for (const leaf of branch.flatMap(leavesOf)) {
+          selector[`${stepResultKey(leaf)}.$`] = `$[${b}].results.${stepResultKey(leaf)}`;
+        }
+      });
+    }
     const parallel = new sfn.Parallel(this, this.claim(parallelName(n, element)), {
       resultSelector: selector,
       resultPath: '$.results',
@@ -508,7 +542,17 @@ export class CheckpointedWorkflow extends Workflow {
       start: parallel,
       entry: guard ?? parallel,
       then: (next) => {
-        failed.otherwise(next ?? this.branchDone(graph));
+        const after = next ?? this.branchDone(graph);
+        if (merged) {
+          const move = new sfn.Pass(this, this.claim(`Parallel ${n}: merged`), {
+            inputPath: `$.results.${MERGED_KEY}`,
+            resultPath: '$.results',
+          });
+          move.next(after);
+          failed.otherwise(move);
+        } else {
+          failed.otherwise(after);
+        }
         guard?.when(complete(element), next ?? this.branchDone(graph));
       },
     };

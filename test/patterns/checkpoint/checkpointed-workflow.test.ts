@@ -293,7 +293,8 @@ describe('DAG: rendered ASL', () => {
       Choices: [{ And: [{ Variable: '$.checkpoint.done.B', IsPresent: true }, { Variable: '$.checkpoint.done.C', IsPresent: true }], Next: 'D?' }],
       Default: 'Parallel 1: B | C',
     });
-    expect(asl.States['Parallel 1: failed?'].Default).toBe('D?');
+    expect(asl.States['Parallel 1: failed?'].Default).toBe('Parallel 1: merged');
+    expect(asl.States['Parallel 1: merged'].Next).toBe('D?');
   });
 
   test('a failing branch settles: its errors are caught in the branch, its steps marked, and the Choice after the block re-raises the first', () => {
@@ -303,7 +304,7 @@ describe('DAG: rendered ASL', () => {
         { Variable: '$.results.B.__checkpointFailure', IsPresent: true, Next: 'Parallel 1: branch 1 failed' },
         { Variable: '$.results.C.__checkpointFailure', IsPresent: true, Next: 'Parallel 1: branch 2 failed' },
       ],
-      Default: 'D?',
+      Default: 'Parallel 1: merged',
     });
     expect(asl.States['Parallel 1: branch 1 failed']).toEqual({
       Type: 'Pass',
@@ -346,15 +347,23 @@ describe('DAG: rendered ASL', () => {
     });
   });
 
-  test('the block merges the results of A, B and C; each branch starts with a Choice that skips its checkpointed step', () => {
+  test('the block merges its branches\' results (JsonMerge, so that its size does not grow with the results before it), picks each branch\'s first step from its own branch for the failure check, then moves the merge to $.results; each branch starts with a Choice that skips its checkpointed step', () => {
     const block = asl.States['Parallel 1: B | C'];
     expect(block).toMatchObject({
       Type: 'Parallel',
-      ResultSelector: { 'A.$': '$[0].results.A', 'B.$': '$[0].results.B', 'C.$': '$[1].results.C' },
+      ResultSelector: {
+        '__checkpointMerged.$': 'States.JsonMerge($[0].results, $[1].results, false)',
+        'B.$': '$[0].results.B',
+        'C.$': '$[1].results.C',
+      },
       ResultPath: '$.results',
       Next: 'Parallel 1: failed?',
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: release after failure' }],
     });
+    // the picks before the merge (the local interpreter's JsonMerge writes into its first argument)
+    expect(Object.keys(block.ResultSelector)).toEqual(['B.$', 'C.$', '__checkpointMerged.$']);
+    expect(asl.States['Parallel 1: failed?'].Default).toBe('Parallel 1: merged');
+    expect(asl.States['Parallel 1: merged']).toEqual({ Type: 'Pass', InputPath: '$.results.__checkpointMerged', ResultPath: '$.results', Next: 'D?' });
     expect(block.Branches.map((b: any) => b.StartAt)).toEqual(['B?', 'C?']);
     expect(Object.keys(block.Branches[0].States).sort()).toEqual([
       'B', 'B: checkpoint', 'B?', 'Checkpoint: branch 1 done', 'Checkpoint: branch 1 failed', 'Checkpoint: branch 1 settled',
@@ -439,6 +448,7 @@ describe('bad input fails at synth time naming the value and the fix', () => {
     ['a TTL shorter than the lease', { checkpointTtl: Duration.minutes(30), steps: [pass('A')] }, /checkpointTtl is 30 minutes \(1800 s\); it must be between 1 hour 1 minute and 3650 days\. Checkpoints must outlive the lease \(the execution timeout plus one minute, 1 hour 1 minute\)/],
     ['an empty namespace', { namespace: '', steps: [pass('A')] }, /namespace '' must be 1 to 200 characters long/],
     ['negative coordinator concurrency', { coordinatorProvisionedConcurrency: -1, steps: [pass('A')] }, /coordinatorProvisionedConcurrency is -1/],
+    ['a step name giving a reserved result key', { steps: [pass('A'), pass('__checkpoint Merged')] }, /step name '__checkpoint Merged' gives the result key '__checkpoint_Merged', which starts with '__checkpoint', reserved by the workflow .* Rename the step/],
   ])('%s', (_what, props, message) => {
     expect(build(props)).toThrow(message);
   });

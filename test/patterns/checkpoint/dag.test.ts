@@ -156,7 +156,7 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
       expect.stringMatching(/^Checkpoint: branch \d+ done$/), 'Fan2', expect.stringMatching(/^Checkpoint: branch \d+ done$/),
       'Fan2: checkpoint',
       // every branch settled; none failed; the next element checks its done flag
-      'Parallel 2: failed?', 'Publish?',
+      'Parallel 2: failed?', 'Parallel 2: merged', 'Publish?',
       'Publish', 'Publish: checkpoint', 'Checkpoint: done',
     ]);
     expect(rerun.output).toEqual({ ...reference, id: 'fan', checkpoint: { key: 'fan' } });

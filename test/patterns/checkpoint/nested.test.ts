@@ -81,4 +81,25 @@ describe('CheckpointedWorkflow with a nested parallel block', () => {
     expect(rerun.statesEntered.filter((s) => ['A', 'B', 'C', 'F'].includes(s))).toEqual([]);
     expect(rerun.output).toEqual({ ...reference, id: 'deep', checkpoint: { key: 'deep' } });
   });
+
+  test('D fails again on the rerun, where the other branch holds B\'s stored result (an unmarked copy): the block still sees the failure, re-raises it, and runs neither E nor G', async () => {
+    // GIVEN B, C and F checkpointed (D failed once)
+    const first = await runner.run({ id: 'twice', fail: 'D' });
+    expect(first.error).toBe('Boom');
+    expect(await checkpointed('twice')).toEqual(['A', 'B', 'C', 'F']);
+    // WHEN D fails again: the failing branch marks B (checkpointed, skipped) with the error, while
+    // F's branch carries B's stored result from the coordinator; merging the branches' results
+    // lets the later branch's copy win, so the failure check reads each branch's own first step
+    const again = await runner.run({ id: 'twice', fail: 'D' });
+    // THEN
+    expect(again.status).toBe('FAILED');
+    expect(again.error).toBe('Boom');
+    expect(stepCalls(workflow, again)).toEqual({ D: 1 });
+    expect(again.statesEntered).toContain('Parallel 1: branch 1 failed');
+    // and a third run completes with the same results as an uninterrupted one
+    const done = await runner.run({ id: 'twice' });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepCalls(workflow, done)).toEqual({ D: 1, E: 1, G: 1 });
+    expect(done.output).toEqual({ ...reference, id: 'twice', checkpoint: { key: 'twice' } });
+  });
 });

@@ -53,14 +53,14 @@ describe('happy-path overhead of checkpointing, measured with the runner', () =>
     expect((a.output as any).results).toEqual((b.output as any).results);
   });
 
-  test('DAG of 9 (diamond + fan), Express: one checkpoint write per step, one skip Choice per element after the first (4 top-level, 6 branch heads and chain links), plus 3, plus one Choice per parallel block (re-raises a settled branch failure)', async () => {
+  test('DAG of 9 (diamond + fan), Express: one checkpoint write per step, one skip Choice per element after the first (4 top-level, 6 branch heads and chain links), plus 3, plus per parallel block one Choice (re-raises a settled branch failure) and one Pass (moves the merged results)', async () => {
     const [ckpt, base] = [await runnerFor(dag, dag), await runnerFor(dagBase)];
     const [a, b] = [await ckpt.run({ id: 'd-1' }), await base.run({ id: 'd-1' })];
     expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(b.transitions).toBe(9 + 2); // 9 tasks, 2 Parallel states
     // plan: Ingest ; (Resize ; Tag | Detect) ; Merge ; (Fan1 | Fan2 | Fan3) ; Publish
     expect(dag.executionPlan).toBe('Ingest ; (Resize ; Tag | Detect) ; Merge ; (Fan1 | Fan2 | Fan3) ; Publish');
-    expect(a.transitions).toBe(b.transitions + Object.keys(DAG).length + (4 + 6) + 3 + 2);
+    expect(a.transitions).toBe(b.transitions + Object.keys(DAG).length + (4 + 6) + 3 + 2 * 2);
     expect((a.output as any).results).toEqual((b.output as any).results);
   });
 });
