@@ -190,6 +190,11 @@ const TOO_LARGE_CAUSE = 'A step result is too large for its checkpoint item (Dyn
  * branch finishes and checkpoints), then the first failing branch's error is re-raised with its
  * original name and cause. Limits (256 KiB state, uncatchable failures): see
  * docs/guarantees-checkpoint-saga.md.
+ *
+ * Size: every step is rendered once (its state, its checkpoint write, and a Choice that skips it
+ * when it is checkpointed), about 2.4 KB of definition per step, so a few hundred steps fit the
+ * 1 MB definition limit (docs/scale.md); above it synthesis fails and says to split the workflow
+ * with `Step.childWorkflow`.
  */
 export class CheckpointedWorkflow extends Workflow {
   /** The checkpoint table. */
