@@ -113,12 +113,16 @@ export interface CheckpointedWorkflowProps extends WorkflowProps {
   readonly coordinatorProvisionedConcurrency?: number;
 }
 
-/** Rendering mode: fresh (no checks, the happy path) or resuming (skips completed steps). */
-type Mode = 'fresh' | 'resume';
-
-/** The states of one rendered element: where it starts, and how to chain the state after it. */
+/**
+ * The states of one rendered element of a series. Every step is rendered ONCE (no resume copy):
+ * the element after another one is entered through `entry`, a Choice that skips it when all its
+ * steps are checkpointed; the resume jump enters an element that is not complete at `start`.
+ */
 interface Rendered {
+  /** Runs the element (for a conditional step: its Choice, which also skips it when checkpointed). */
   readonly start: sfn.State;
+  /** Skips the element when all its steps are checkpointed, else goes to `start`. */
+  readonly entry: sfn.State;
   /** Chains `next` after the element; `undefined` ends the branch the element is the last of. */
   then(next: sfn.State | undefined): void;
 }
@@ -131,11 +135,27 @@ interface Graph {
   readonly leaves: string[];
   conflict?: sfn.State;
   tooLarge?: sfn.State;
+  /** Where a failed checkpoint write of the graph goes: a Choice naming conflict / too large. */
+  writeFailed?: sfn.State;
   /** Branch only: settles the branch after a failure (see `buildBranchFailure`). */
   failed?: sfn.State;
   /** Branch only: the branch's terminal state, when its last element needs one. */
   done?: sfn.State;
 }
+
+/** Where a branch wraps the error of a failed checkpoint write (`$.checkpointError.<mark>`). */
+const WRITE_FAILURE_MARK = 'checkpointWrite';
+
+/** Result keys starting with this are the workflow's own (step names giving such keys are refused). */
+const RESERVED_KEY_PREFIX = '__checkpoint';
+/** Where a parallel block puts the merge of its branches' results before it moves it to $.results. */
+const MERGED_KEY = `${RESERVED_KEY_PREFIX}Merged`;
+/**
+ * Blocks with at most this many branches merge their results with nested `States.JsonMerge`: a
+ * field may nest at most 10 intrinsic functions
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html).
+ */
+const MAX_MERGED_BRANCHES = 11;
 
 /** The key a failed branch marks each of its steps' results with (the caught error). */
 const BRANCH_FAILURE_MARK = '__checkpointFailure';
@@ -170,6 +190,11 @@ const TOO_LARGE_CAUSE = 'A step result is too large for its checkpoint item (Dyn
  * branch finishes and checkpoints), then the first failing branch's error is re-raised with its
  * original name and cause. Limits (256 KiB state, uncatchable failures): see
  * docs/guarantees-checkpoint-saga.md.
+ *
+ * Size: every step is rendered once (its state, its checkpoint write, and a Choice that skips it
+ * when it is checkpointed), about 2.4 KB of definition per step, so a few hundred steps fit the
+ * 1 MB definition limit (docs/scale.md); above it synthesis fails and says to split the workflow
+ * with `Step.childWorkflow`.
  */
 export class CheckpointedWorkflow extends Workflow {
   /** The checkpoint table. */
@@ -201,6 +226,8 @@ export class CheckpointedWorkflow extends Workflow {
   private graphCounter = 0;
   private parallelCounter = 0;
   private releaseOnFailure!: sfn.State;
+  private readonly topGraph: Graph = { top: true, id: 0, leaves: [] };
+  private branchFailed?: sfn.State;
 
   public constructor(scope: Construct, id: string, props: CheckpointedWorkflowProps) {
     super(scope, id, props);
@@ -219,6 +246,9 @@ export class CheckpointedWorkflow extends Workflow {
         throw workflowError(this, `the step name '${name}' is used twice. Step names must be unique: rename one of them.`);
       }
       const key = stepResultKey(name);
+      if (key.startsWith(RESERVED_KEY_PREFIX)) {
+        throw workflowError(this, `step name '${name}' gives the result key '${key}', which starts with '${RESERVED_KEY_PREFIX}', reserved by the workflow for its own bookkeeping in $.results. Rename the step.`);
+      }
       const clash = keys.get(key);
       if (clash !== undefined) {
         throw workflowError(this, `steps '${clash}' and '${name}' would both store their result at $.results.${key} (and the same checkpoint item). Rename one of them.`);
@@ -332,20 +362,15 @@ export class CheckpointedWorkflow extends Workflow {
 
     releaseOnSuccess.addCatch(this.releaseOnFailure, { errors: ['States.ALL'], resultPath: '$.checkpointError' });
 
-    const topGraph: Graph = { top: true, id: 0, leaves: [] };
     this.claim('Checkpoint: resume?');
     const resume = new sfn.Choice(this, 'Checkpoint: resume?', {
-      comment: 'A key with no completed step runs the plain chain; otherwise the resume chain, which jumps to the first element not completed yet and checks every later one.',
+      comment: 'Jumps to the first element not completed yet (the first one on a fresh run); every later element is entered through a Choice that skips it when it is checkpointed.',
     });
     start.next(resume);
-
-    // the fresh chain: no checks (the happy path costs one checkpoint write per step)
-    const fresh = this.renderSeries(plan.series, 'fresh', topGraph, []);
-    fresh[fresh.length - 1].then(releaseOnSuccess);
-    resume.when(sfn.Condition.booleanEquals('$.checkpoint.resuming', false), fresh[0].start);
-    // the resume chain: every element behind a check of its done flags
-    const resumed = this.renderGuardedSeries(plan.series, topGraph, [], releaseOnSuccess);
-    plan.series.forEach((element, i) => resume.when(sfn.Condition.not(complete(element)), resumed[i]));
+    // one chain; the first element is only entered by the jump, which knows it is not complete
+    const chain = this.renderSeries(plan.series, this.topGraph, [], false);
+    chain[chain.length - 1].then(releaseOnSuccess);
+    plan.series.forEach((element, i) => resume.when(sfn.Condition.not(complete(element)), chain[i].start));
     resume.otherwise(releaseOnSuccess);
 
     this.createStateMachine(start);
@@ -353,9 +378,9 @@ export class CheckpointedWorkflow extends Workflow {
   }
 
   /**
-   * The Task (or Pass) state names that run a step: its name on a fresh run and, for steps inside
-   * a parallel block, `<name> (resume)` for runs that resume inside that block. Register local
-   * runner handlers for each of them.
+   * The Task (or Pass) state names that run a step. Every step is rendered once, so this is the
+   * step name; register local runner handlers for each name returned (kept as a list so that tests
+   * do not depend on the rendering).
    */
   public stateNamesOf(stepName: string): string[] {
     const names = this.runStateNames.get(stepName);
@@ -365,9 +390,9 @@ export class CheckpointedWorkflow extends Workflow {
     return [...names];
   }
 
-  /** The states of one element of a series. */
-  private renderElement(element: Element, mode: Mode, graph: Graph, knownBefore: string[]): Rendered {
-    return element.kind === 'leaf' ? this.renderLeaf(element.name, mode, graph) : this.renderParallel(element, mode, graph, knownBefore);
+  /** The states of one element of a series; `guarded` creates its skip Choice (`entry`). */
+  private renderElement(element: Element, graph: Graph, knownBefore: string[], guarded: boolean): Rendered {
+    return element.kind === 'leaf' ? this.renderLeaf(element.name, graph, guarded) : this.renderParallel(element, graph, knownBefore, guarded);
   }
 
   /** Where a failure in `graph` goes: the lease release (top), or the branch's settling states. */
@@ -393,7 +418,6 @@ export class CheckpointedWorkflow extends Workflow {
       marks[leaf] = i === 0 ? { [`${BRANCH_FAILURE_MARK}.$`]: '$.checkpointError' } : { [BRANCH_FAILURE_MARK]: true };
     });
     const mark = new sfn.Pass(this, this.claim(`Checkpoint: branch ${graph.id} failed`), {
-      comment: 'Marks every step of this branch with the caught error, so that the siblings can finish and the error is re-raised after the Parallel.',
       parameters: marks,
       resultPath: '$.checkpointMarks',
     });
@@ -410,197 +434,245 @@ export class CheckpointedWorkflow extends Workflow {
     return graph.done;
   }
 
-  /** Run (optionally behind its condition) -> Save. */
-  private renderLeaf(name: string, mode: Mode, graph: Graph): Rendered {
+  /**
+   * Run -> Save, entered through a Choice that skips the step when it is checkpointed (and, for a
+   * conditional step, runs it only when its condition holds; otherwise records it as skipped).
+   */
+  private renderLeaf(name: string, graph: Graph, guarded: boolean): Rendered {
     const entry = this.stepsByName.get(name)!;
-    const base = mode === 'fresh' ? name : `${name} (resume)`;
     const run = this.bindStep(entry.step, {
-      stateName: base,
+      stateName: name,
       resultPath: this.resultPathOf(name),
       resultSelector: entry.discardResult ? DISCARDED_RESULT : entry.resultSelector,
     }).state;
-    this.runStateNames.set(name, [...(this.runStateNames.get(name) ?? []), base]);
-    const save = this.buildSave(`${base}: checkpoint`, name, graph);
+    this.runStateNames.set(name, [name]);
+    const save = this.buildSave(`${name}: checkpoint`, name, graph);
     this.catchAll(run, this.failureTarget(graph), '$.checkpointError');
     this.asNextable(run, name).next(save);
-    const then = (next: sfn.State | undefined) => {
-      if (next) save.next(next);
-    };
-    if (!entry.condition) {
-      return { start: run, then };
+    if (entry.condition) {
+      // one Choice for both: skipped when checkpointed, else run only when the condition holds
+      const check = new sfn.Choice(this, this.claim(`${name}?`));
+      const skip = new sfn.Pass(this, this.claim(`${name}: skipped`), {
+        result: sfn.Result.fromObject(SKIPPED_RESULT),
+        resultPath: this.resultPathOf(name),
+      });
+      skip.next(save);
+      const condition = entry.condition;
+      return {
+        start: check,
+        entry: check,
+        then: (next) => {
+          if (next) save.next(next);
+          check.when(isDone(name), next ?? this.branchDone(graph)).when(condition, run).otherwise(skip);
+        },
+      };
     }
-    const check = new sfn.Choice(this, this.claim(`${base}?`), { comment: `Runs '${name}' only when its condition holds.` });
-    const skip = new sfn.Pass(this, this.claim(`${base}: skipped`), {
-      result: sfn.Result.fromObject(SKIPPED_RESULT),
-      resultPath: this.resultPathOf(name),
-    });
-    skip.next(save);
-    check.when(entry.condition, run).otherwise(skip);
-    return { start: check, then };
+    const guard = guarded ? new sfn.Choice(this, this.claim(`${name}?`)) : undefined;
+    guard?.otherwise(run);
+    return {
+      start: run,
+      entry: guard ?? run,
+      then: (next) => {
+        if (next) save.next(next);
+        guard?.when(isDone(name), next ?? this.branchDone(graph));
+      },
+    };
   }
 
   /**
    * A Parallel state whose branches are chains; merges the branches' results into `$.results`.
    * Every branch settles (a failure inside a branch is caught there); the Choice after the Parallel
-   * re-raises the first branch's failure.
+   * re-raises the first branch's failure. Each branch enters every element (its first one too)
+   * through a Choice that skips it when it is checkpointed.
    */
-  private renderParallel(element: ParallelElement, mode: Mode, graph: Graph, knownBefore: string[]): Rendered {
-    const n = mode === 'fresh' ? ++this.parallelCounter : this.parallelNumber(element);
-    if (mode === 'fresh') {
-      parallelNumbers.set(element, n);
-    }
+  private renderParallel(element: ParallelElement, graph: Graph, knownBefore: string[], guarded: boolean): Rendered {
+    const n = ++this.parallelCounter;
+    // The branches' results are merged into $.results. Up to MAX_MERGED_BRANCHES branches: with
+    // States.JsonMerge of every branch's $.results (a branch's results hold the results known
+    // before the block, unchanged, plus its own), so that the selector does not grow with the
+    // results before the block; a Pass after the failure check moves the merge to $.results. The
+    // first step of each branch is also picked from its own branch, where a failed branch marks it.
+    // More branches: every result is picked from the branch that owns it.
     const selector: { [key: string]: string } = {};
-    for (const k of knownBefore) {
-      selector[`${stepResultKey(k)}.$`] = `$[0].results.${stepResultKey(k)}`;
-    }
-    element.branches.forEach((branch, b) => {
-      for (const leaf of branch.flatMap(leavesOf)) {
-        selector[`${stepResultKey(leaf)}.$`] = `$[${b}].results.${stepResultKey(leaf)}`;
+    const merged = element.branches.length <= MAX_MERGED_BRANCHES;
+    if (merged) {
+      // The picks come first: the local interpreter (aws-local-stepfunctions 3.x) evaluates the
+      // fields in order and its JsonMerge writes into its first argument, so a merge evaluated first
+      // would overwrite branch 0's failure mark with another branch's copy of that result. On AWS
+      // intrinsics do not change their arguments; the order is harmless there.
+      element.branches.forEach((branch, b) => {
+        const first = stepResultKey(leavesOf(branch[0])[0]);
+        selector[`${first}.$`] = `$[${b}].results.${first}`;
+      });
+      selector[`${MERGED_KEY}.$`] = element.branches.slice(1).reduce(
+        (acc, _branch, b) => `States.JsonMerge(${acc}, $[${b + 1}].results, false)`, '$[0].results');
+    } else {
+      for (const k of knownBefore) {
+        selector[`${stepResultKey(k)}.$`] = `$[0].results.${stepResultKey(k)}`;
       }
-    });
-    const parallel = new sfn.Parallel(this, this.claim(parallelName(n, mode, element)), {
+      element.branches.forEach((branch, b) => {
+        for (const leaf of branch.flatMap(leavesOf)) {
+          selector[`${stepResultKey(leaf)}.$`] = `$[${b}].results.${stepResultKey(leaf)}`;
+        }
+      });
+    }
+    const parallel = new sfn.Parallel(this, this.claim(parallelName(n, element)), {
       resultSelector: selector,
       resultPath: '$.results',
-      comment: mode === 'fresh'
-        ? 'Independent steps run in parallel; their results are merged into $.results. A failing branch settles, so that its siblings finish and checkpoint.'
-        : 'Resumes a partly completed parallel block: each branch skips its completed steps.',
     });
     for (const branch of element.branches) {
       const g: Graph = { top: false, id: ++this.graphCounter, leaves: branch.flatMap(leavesOf).map(stepResultKey) };
-      parallel.branch(mode === 'fresh' ? this.renderFreshChain(branch, g, knownBefore) : this.renderResumeChain(branch, g, knownBefore));
+      const chain = this.renderSeries(branch, g, knownBefore, true);
+      chain[chain.length - 1].then(undefined);
+      parallel.branch(chain[0].entry);
     }
     // errors the branches do not catch themselves (e.g. States.Runtime of a result selector)
     parallel.addCatch(this.failureTarget(graph), { errors: ['States.ALL'], resultPath: '$.checkpointError' });
 
-    const suffix = mode === 'fresh' ? '' : ' (resume)';
-    const failed = new sfn.Choice(this, this.claim(`Parallel ${n}${suffix}: failed?`), {
-      comment: 'Every branch has settled; re-raise the error of the first branch that failed, if any.',
-    });
+    // (no comments on the states rendered per block or branch: they would count against the 1 MB definition)
+    const failed = new sfn.Choice(this, this.claim(`Parallel ${n}: failed?`));
     parallel.next(failed);
     element.branches.forEach((branch, b) => {
       const first = stepResultKey(leavesOf(branch[0])[0]);
-      const raise = new sfn.Pass(this, this.claim(`Parallel ${n}${suffix}: branch ${b + 1} failed`), {
-        comment: `Re-raises the error of branch ${b + 1} with its original name and cause.`,
+      const raise = new sfn.Pass(this, this.claim(`Parallel ${n}: branch ${b + 1} failed`), {
         inputPath: `$.results.${first}.${BRANCH_FAILURE_MARK}`,
         resultPath: '$.checkpointError',
       });
-      raise.next(this.failureTarget(graph));
+      raise.next(graph.top ? this.branchFailure() : this.failureTarget(graph));
       failed.when(sfn.Condition.isPresent(`$.results.${first}.${BRANCH_FAILURE_MARK}`), raise);
     });
+    const guard = guarded ? new sfn.Choice(this, this.claim(`Parallel ${n}?`)) : undefined;
+    guard?.otherwise(parallel);
     return {
       start: parallel,
+      entry: guard ?? parallel,
       then: (next) => {
-        failed.otherwise(next ?? this.branchDone(graph));
+        const after = next ?? this.branchDone(graph);
+        if (merged) {
+          const move = new sfn.Pass(this, this.claim(`Parallel ${n}: merged`), {
+            inputPath: `$.results.${MERGED_KEY}`,
+            resultPath: '$.results',
+          });
+          move.next(after);
+          failed.otherwise(move);
+        } else {
+          failed.otherwise(after);
+        }
+        guard?.when(complete(element), next ?? this.branchDone(graph));
       },
     };
   }
 
-  private parallelNumber(element: ParallelElement): number {
-    const n = parallelNumbers.get(element);
-    if (n === undefined) {
-      // nested blocks are rendered in resume mode only inside a resumed block
-      const next = ++this.parallelCounter;
-      parallelNumbers.set(element, next);
-      return next;
-    }
-    return n;
-  }
-
-  /** Renders the elements of a series one after another (each knowing the results before it) and links them. */
-  private renderSeries(series: Element[], mode: Mode, graph: Graph, knownBefore: string[]): Rendered[] {
+  /**
+   * Renders the elements of a series one after another (each knowing the results before it) and
+   * links each to the next one's skip Choice. The first element gets a skip Choice only when
+   * `guardFirst` (a branch start; the top chain's first element is entered by the resume jump).
+   */
+  private renderSeries(series: Element[], graph: Graph, knownBefore: string[], guardFirst: boolean): Rendered[] {
     let known = knownBefore;
-    const rendered = series.map((element) => {
-      const r = this.renderElement(element, mode, graph, known);
+    const rendered = series.map((element, i) => {
+      const r = this.renderElement(element, graph, known, guardFirst || i > 0);
       known = [...known, ...leavesOf(element)];
       return r;
     });
     rendered.forEach((r, i) => {
-      if (i + 1 < rendered.length) r.then(rendered[i + 1].start);
+      if (i + 1 < rendered.length) r.then(rendered[i + 1].entry);
     });
     return rendered;
   }
 
   /**
-   * A series on a resumed run: each element after the first one reached is entered through a
-   * Choice that skips it when all its steps are checkpointed, so that a step completed after a gap
-   * (an earlier checkpoint deleted or expired on its own) is never run again. Returns where each
-   * element starts (for the jump into the series); the last element continues with `after`.
+   * The checkpoint write of a step: a conditional UpdateItem of the step's item, which the
+   * coordinator created for this execution (owner, lease end, generation, TTL) at the start. It
+   * stores the result, the execution and the step name; the item's generation and TTL stay those the
+   * coordinator set for the whole key.
    */
-  private renderGuardedSeries(series: Element[], graph: Graph, knownBefore: string[], after: sfn.State | undefined): sfn.State[] {
-    let known = knownBefore;
-    const rendered = series.map((element) => {
-      const r = this.renderElement(element, 'resume', graph, known);
-      known = [...known, ...leavesOf(element)];
-      return r;
-    });
-    let next: sfn.State | undefined = after;
-    for (let i = series.length - 1; i >= 0; i--) {
-      rendered[i].then(next);
-      if (i > 0) {
-        const element = series[i];
-        const name = element.kind === 'leaf' ? `${element.name} (resume): done?` : `Parallel ${this.parallelNumber(element)} (resume): done?`;
-        const guard = new sfn.Choice(this, this.claim(name), { comment: 'Skips this element when all its steps are checkpointed.' });
-        guard.when(sfn.Condition.not(complete(element)), rendered[i].start).otherwise(next ?? this.branchDone(graph));
-        next = guard;
-      }
-    }
-    return rendered.map((r) => r.start);
-  }
-
-  /** A branch on a fresh run: the elements one after another, no checks. */
-  private renderFreshChain(series: Element[], graph: Graph, knownBefore: string[]): sfn.State {
-    const rendered = this.renderSeries(series, 'fresh', graph, knownBefore);
-    rendered[rendered.length - 1].then(undefined);
-    return rendered[0].start;
-  }
-
-  /** A branch on a resumed run: a Choice jumps to its first element not completed yet; later ones are checked too. */
-  private renderResumeChain(series: Element[], graph: Graph, knownBefore: string[]): sfn.State {
-    const choice = new sfn.Choice(this, this.claim(`Checkpoint: resume branch ${graph.id}`), {
-      comment: `Branch starting with '${leavesOf(series[0])[0]}': jumps to its first element not completed yet.`,
-    });
-    const alreadyDone = new sfn.Succeed(this, this.claim(`Checkpoint: branch ${graph.id} already done`));
-    graph.done = alreadyDone;
-    const starts = this.renderGuardedSeries(series, graph, knownBefore, alreadyDone);
-    series.forEach((element, i) => choice.when(sfn.Condition.not(complete(element)), starts[i]));
-    choice.otherwise(alreadyDone);
-    return choice;
-  }
-
-  /** The conditional PutItem of a step's checkpoint item. */
   private buildSave(stateName: string, stepName: string, graph: Graph): sfn.TaskStateBase {
     const t = this.table;
-    const save = this.bindCheckpointTask(stateName, 'putItem', {
+    const save = this.bindCheckpointTask(stateName, 'updateItem', {
       TableName: t.tableName,
-      Item: {
+      Key: {
         [t.partitionKeyName]: { S: sfn.JsonPath.stringAt('$.checkpoint.partitionKey') },
         [t.sortKeyName]: { S: stepSortKey(stepResultKey(stepName)) },
-        [A.step]: { S: stepName },
-        [A.result]: { S: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`$.results.${stepResultKey(stepName)}`)) },
-        [A.executionId]: { S: sfn.JsonPath.executionId },
-        [A.executionStartedAt]: { S: sfn.JsonPath.executionStartTime },
-        [A.generation]: { S: sfn.JsonPath.stringAt('$.checkpoint.generation') },
-        [A.leaseOwner]: { S: sfn.JsonPath.executionId },
-        [A.leaseExpiresAt]: { S: sfn.JsonPath.stringAt('$.checkpoint.leaseUntil') },
-        [t.timeToLiveAttribute]: { N: sfn.JsonPath.stringAt('$.checkpoint.expiresAt') },
       },
+      UpdateExpression: 'SET #r = :r, #e = :x, #s = :s, #t = :t',
       // The coordinator made this execution the owner of every step item of the key until its
       // lease ends. The write needs that ownership, a lease that has not ended yet (ISO 8601
       // timestamps compare as strings; $$.State.EnteredTime, see
       // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html),
-      // and an item no other execution completed; a retry of this very write is accepted.
+      // and an item no other execution completed; a retry of this very write is accepted. A missing
+      // item (deleted meanwhile) fails the condition too.
       // Condition expressions: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
-      ConditionExpression: '#owner = :exec AND #until > :now AND (attribute_not_exists(#result) OR #exec = :exec)',
-      ExpressionAttributeNames: { '#owner': A.leaseOwner, '#until': A.leaseExpiresAt, '#result': A.result, '#exec': A.executionId },
+      ConditionExpression: '#o = :x AND #u > :n AND (attribute_not_exists(#r) OR #e = :x)',
+      ExpressionAttributeNames: { '#o': A.leaseOwner, '#u': A.leaseExpiresAt, '#r': A.result, '#e': A.executionId, '#s': A.executionStartedAt, '#t': A.step },
       ExpressionAttributeValues: {
-        ':exec': { S: sfn.JsonPath.executionId },
-        ':now': { S: sfn.JsonPath.stringAt('$$.State.EnteredTime') },
+        ':r': { S: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`$.results.${stepResultKey(stepName)}`)) },
+        ':x': { S: sfn.JsonPath.executionId },
+        ':s': { S: sfn.JsonPath.executionStartTime },
+        ':n': { S: sfn.JsonPath.stringAt('$$.State.EnteredTime') },
+        ':t': { S: stepName },
       },
-    }, `Checkpoints the result of '${stepName}'.`, sfn.JsonPath.DISCARD);
-    save.addCatch(this.failureState(graph, 'conflict'), { errors: ['DynamoDb.ConditionalCheckFailedException'], resultPath: '$.checkpointError' });
-    save.addCatch(this.failureState(graph, 'tooLarge'), { errors: ['DynamoDb.ValidationException'], resultPath: '$.checkpointError' });
-    save.addCatch(this.failureTarget(graph), { errors: ['States.ALL'], resultPath: '$.checkpointError' });
+    }, undefined, sfn.JsonPath.DISCARD);
+    save.addCatch(this.writeFailure(graph), { errors: ['States.ALL'], resultPath: '$.checkpointError' });
     return save;
+  }
+
+  /**
+   * Where a failed checkpoint write goes (one state per graph, so that each write needs one Catch).
+   *
+   * In the top graph: a Choice that names a refused condition `Checkpoint.Conflict` and an item
+   * too large `Checkpoint.ResultTooLarge` (DynamoDB reports both errors of UpdateItem under these
+   * names: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html#API_UpdateItem_Errors);
+   * any other error goes on as it is.
+   *
+   * In a Parallel branch: a Pass that wraps the caught error as `{ checkpointWrite: <error> }`
+   * (so that it is told apart from a step's own error, e.g. a step's own conditional write) before
+   * the branch settles; the top graph names it when the block re-raises it (`branchFailure`). The
+   * long causes are so rendered once, not once per branch.
+   */
+  private writeFailure(graph: Graph): sfn.State {
+    if (graph.writeFailed) {
+      return graph.writeFailed;
+    }
+    if (!graph.top) {
+      const tag = new sfn.Pass(this, this.claim(`Checkpoint: write failed (branch ${graph.id})`), {
+        parameters: { [`${WRITE_FAILURE_MARK}.$`]: '$.checkpointError' },
+        resultPath: '$.checkpointError',
+      });
+      tag.next(this.failureTarget(graph));
+      graph.writeFailed = tag;
+      return tag;
+    }
+    const choice = new sfn.Choice(this, this.claim('Checkpoint: write failed'), {
+      comment: 'Names the error of a checkpoint write that was refused or too large.',
+    });
+    choice.when(sfn.Condition.stringEquals('$.checkpointError.Error', 'DynamoDb.ConditionalCheckFailedException'), this.failureState(graph, 'conflict'))
+      .when(sfn.Condition.stringEquals('$.checkpointError.Error', 'DynamoDb.ValidationException'), this.failureState(graph, 'tooLarge'))
+      .otherwise(this.failureTarget(graph));
+    graph.writeFailed = choice;
+    return choice;
+  }
+
+  /**
+   * Where the top graph's blocks re-raise a branch's error: a checkpoint write failure (wrapped by
+   * the branch, see `writeFailure`) is unwrapped and named like a top-level one; any other error
+   * goes to the lease release as it is.
+   */
+  private branchFailure(): sfn.State {
+    if (this.branchFailed) {
+      return this.branchFailed;
+    }
+    const choice = new sfn.Choice(this, this.claim('Checkpoint: branch failed'), {
+      comment: 'A checkpoint write failed in a branch: named as a top-level one. Any other error is re-raised as it is.',
+    });
+    const unwrap = new sfn.Pass(this, this.claim('Checkpoint: branch write failed'), {
+      inputPath: `$.checkpointError.${WRITE_FAILURE_MARK}`,
+      resultPath: '$.checkpointError',
+    });
+    unwrap.next(this.writeFailure(this.topGraph));
+    choice.when(sfn.Condition.isPresent(`$.checkpointError.${WRITE_FAILURE_MARK}`), unwrap).otherwise(this.releaseOnFailure);
+    this.branchFailed = choice;
+    return choice;
   }
 
   /**
@@ -632,7 +704,7 @@ export class CheckpointedWorkflow extends Workflow {
    * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
    */
   private bindCheckpointTask(
-    stateName: string, action: 'putItem' | 'updateItem', parameters: { [key: string]: any }, comment: string,
+    stateName: string, action: 'updateItem', parameters: { [key: string]: any }, comment: string | undefined,
     resultPath: string, resultSelector?: { [key: string]: any },
   ): sfn.TaskStateBase {
     return this.bindStep(Step.awsSdk(stateName, {
@@ -719,8 +791,8 @@ export class CheckpointedWorkflow extends Workflow {
   /** Checks, before rendering, that every generated state name fits in 80 characters. */
   private validateNameLengths(): void {
     for (const name of this.stepNames) {
-      // every step has a resume copy; its checkpoint write has the longest generated name
-      const generated = `${name} (resume): checkpoint`;
+      // its checkpoint write has the longest generated name
+      const generated = `${name}: checkpoint`;
       if (generated.length > MAX_NAME_LENGTH) {
         throw workflowError(this, `step name '${name}' is ${name.length} characters long; the workflow also generates the state '${generated}', ` +
           `which exceeds the ${MAX_NAME_LENGTH} characters Step Functions allows. Shorten the step name to at most ${name.length - (generated.length - MAX_NAME_LENGTH)} characters.`);
@@ -732,12 +804,9 @@ export class CheckpointedWorkflow extends Workflow {
 /** Namespaces claimed per checkpoint table (namespace -> construct path of the workflow). */
 const namespacesByTable = new WeakMap<CheckpointTable, Map<string, string>>();
 
-/** Block numbers, shared by a block's fresh and resume renderings. */
-const parallelNumbers = new WeakMap<ParallelElement, number>();
-
 /** `Parallel <n>: <first step of each branch>`, at most 80 characters. */
-function parallelName(n: number, mode: Mode, element: ParallelElement): string {
-  const prefix = `Parallel ${n}${mode === 'resume' ? ' (resume)' : ''}: `;
+function parallelName(n: number, element: ParallelElement): string {
+  const prefix = `Parallel ${n}: `;
   const detail = element.branches.map((b) => leavesOf(b[0])[0]).join(' | ');
   const room = MAX_NAME_LENGTH - prefix.length;
   return prefix + (detail.length <= room ? detail : `${detail.slice(0, room - 3)}...`);

@@ -106,6 +106,13 @@ function findCycle(names: readonly string[], dependsOn: ReadonlyMap<string, read
  * Element order is deterministic: it follows the order of `names`.
  */
 export function decompose(names: readonly string[], dependsOn: ReadonlyMap<string, readonly string[]>): Decomposition {
+  // a chain in the order given (a sequence): its plan is the chain itself
+  if (names.every((n, i) => {
+    const deps = dependsOn.get(n) ?? [];
+    return i === 0 ? deps.length === 0 : deps.length === 1 && deps[0] === names[i - 1];
+  })) {
+    return { series: names.map((name) => ({ kind: 'leaf', name })), added: [] };
+  }
   const order = new Map(names.map((n, i) => [n, i]));
   const ancestors = new Map<string, Set<string>>();
   const ancestorsOf = (name: string): Set<string> => {
@@ -132,7 +139,17 @@ export function decompose(names: readonly string[], dependsOn: ReadonlyMap<strin
       return [{ kind: 'parallel', branches: components.map((c) => series(sorted(c))) }];
     }
     const inSet = new Set(nodes);
-    const anc = (n: string): Set<string> => new Set([...ancestorsOf(n)].filter((a) => inSet.has(a)));
+    // ancestors within `nodes`, computed once per node of this call (the split search below asks
+    // for them O(n^2) times: recomputing made a 1,000-step chain take minutes)
+    const local = new Map<string, Set<string>>();
+    const anc = (n: string): Set<string> => {
+      let set = local.get(n);
+      if (!set) {
+        set = new Set([...ancestorsOf(n)].filter((a) => inSet.has(a)));
+        local.set(n, set);
+      }
+      return set;
+    };
     // An exact series split P ; Q exists iff P is the ancestor set of some node and every node
     // outside P has all of P among its ancestors. Take the smallest such P.
     let best: Set<string> | undefined;

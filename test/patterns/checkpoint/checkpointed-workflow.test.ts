@@ -77,25 +77,23 @@ describe('sequence: rendered ASL and resources', () => {
     expect(asl.States['Checkpoint: start'].Catch).toBeUndefined();
   });
 
-  test('one resume Choice: nothing done runs the plain chain, otherwise it jumps into the resume chain, whose later steps check their done flags', () => {
+  test('one chain, every step rendered once: the resume Choice jumps to the first step not done (the first one on a fresh run); later steps are entered through a Choice that skips them when checkpointed', () => {
     expect(asl.States['Checkpoint: resume?']).toEqual({
       Type: 'Choice',
       Comment: expect.any(String),
       Choices: [
-        { Variable: '$.checkpoint.resuming', BooleanEquals: false, Next: 'Reserve' },
-        { Not: { Variable: '$.checkpoint.done.Reserve', IsPresent: true }, Next: 'Reserve (resume)' },
-        { Not: { Variable: '$.checkpoint.done.Label', IsPresent: true }, Next: 'Label (resume)' },
+        { Not: { Variable: '$.checkpoint.done.Reserve', IsPresent: true }, Next: 'Reserve' },
+        { Not: { Variable: '$.checkpoint.done.Label', IsPresent: true }, Next: 'Label' },
       ],
       Default: 'Checkpoint: done',
     });
-    expect(asl.States['Reserve (resume): checkpoint'].Next).toBe('Label (resume): done?');
-    expect(asl.States['Label (resume): done?']).toEqual({
+    expect(asl.States['Reserve: checkpoint'].Next).toBe('Label?');
+    expect(asl.States['Label?']).toEqual({
       Type: 'Choice',
-      Comment: expect.any(String),
-      Choices: [{ Not: { Variable: '$.checkpoint.done.Label', IsPresent: true }, Next: 'Label (resume)' }],
-      Default: 'Checkpoint: done',
+      Choices: [{ Variable: '$.checkpoint.done.Label', IsPresent: true, Next: 'Checkpoint: done' }],
+      Default: 'Label',
     });
-    expect(asl.States['Label (resume): checkpoint'].Next).toBe('Checkpoint: done');
+    expect(asl.States['Label: checkpoint'].Next).toBe('Checkpoint: done');
     expect(asl.States.Reserve).toMatchObject({ ResultPath: '$.results.Reserve', Next: 'Reserve: checkpoint' });
     expect(asl.States.Reserve.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: release after failure' }]);
     expect(asl.States.Label).toEqual({ Type: 'Pass', Result: { label: 'ok' }, ResultPath: '$.results.Label', Next: 'Label: checkpoint' });
@@ -108,49 +106,47 @@ describe('sequence: rendered ASL and resources', () => {
       'Checkpoint: result too large',
       'Checkpoint: resume?',
       'Checkpoint: start',
+      'Checkpoint: write failed',
       'Label',
-      'Label (resume)',
-      'Label (resume): checkpoint',
-      'Label (resume): done?',
       'Label: checkpoint',
+      'Label?',
       'Reserve',
-      'Reserve (resume)',
-      'Reserve (resume): checkpoint',
       'Reserve: checkpoint',
     ]);
   });
 
-  test('the checkpoint write: one item per key and step, with result, execution, generation and TTL, conditional on owning the item under a live lease', () => {
+  test('the checkpoint write: a conditional UpdateItem of the step item the coordinator created (owner, lease end, generation, TTL): result, execution and step name, only while this execution owns it under a live lease', () => {
     expect(asl.States['Reserve: checkpoint']).toEqual({
       Type: 'Task',
-      Comment: "Checkpoints the result of 'Reserve'.",
-      Resource: 'arn:${AWS::Partition}:states:::aws-sdk:dynamodb:putItem',
+      Resource: 'arn:${AWS::Partition}:states:::aws-sdk:dynamodb:updateItem',
       Parameters: {
         TableName: `\${Ref:${tableId}}`,
-        Item: {
-          pk: { 'S.$': '$.checkpoint.partitionKey' },
-          sk: { S: 'step#Reserve' },
-          step: { S: 'Reserve' },
-          result: { 'S.$': 'States.JsonToString($.results.Reserve)' },
-          executionId: { 'S.$': '$$.Execution.Id' },
-          executionStartedAt: { 'S.$': '$$.Execution.StartTime' },
-          generation: { 'S.$': '$.checkpoint.generation' },
-          leaseOwner: { 'S.$': '$$.Execution.Id' },
-          leaseExpiresAt: { 'S.$': '$.checkpoint.leaseUntil' },
-          expiresAt: { 'N.$': '$.checkpoint.expiresAt' },
+        Key: { pk: { 'S.$': '$.checkpoint.partitionKey' }, sk: { S: 'step#Reserve' } },
+        UpdateExpression: 'SET #r = :r, #e = :x, #s = :s, #t = :t',
+        ConditionExpression: '#o = :x AND #u > :n AND (attribute_not_exists(#r) OR #e = :x)',
+        ExpressionAttributeNames: { '#o': 'leaseOwner', '#u': 'leaseExpiresAt', '#r': 'result', '#e': 'executionId', '#s': 'executionStartedAt', '#t': 'step' },
+        ExpressionAttributeValues: {
+          ':r': { 'S.$': 'States.JsonToString($.results.Reserve)' },
+          ':x': { 'S.$': '$$.Execution.Id' },
+          ':s': { 'S.$': '$$.Execution.StartTime' },
+          ':n': { 'S.$': '$$.State.EnteredTime' },
+          ':t': { S: 'Reserve' },
         },
-        ConditionExpression: '#owner = :exec AND #until > :now AND (attribute_not_exists(#result) OR #exec = :exec)',
-        ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseExpiresAt', '#result': 'result', '#exec': 'executionId' },
-        ExpressionAttributeValues: { ':exec': { 'S.$': '$$.Execution.Id' }, ':now': { 'S.$': '$$.State.EnteredTime' } },
       },
       ResultPath: null,
       Retry: [DYNAMO_RETRY],
-      Catch: [
-        { ErrorEquals: ['DynamoDb.ConditionalCheckFailedException'], ResultPath: '$.checkpointError', Next: 'Checkpoint: conflict' },
-        { ErrorEquals: ['DynamoDb.ValidationException'], ResultPath: '$.checkpointError', Next: 'Checkpoint: result too large' },
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: release after failure' },
+      // one Catch; the shared Choice names the refused and the too-large write
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: write failed' }],
+      Next: 'Label?',
+    });
+    expect(asl.States['Checkpoint: write failed']).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [
+        { Variable: '$.checkpointError.Error', StringEquals: 'DynamoDb.ConditionalCheckFailedException', Next: 'Checkpoint: conflict' },
+        { Variable: '$.checkpointError.Error', StringEquals: 'DynamoDb.ValidationException', Next: 'Checkpoint: result too large' },
       ],
-      Next: 'Label',
+      Default: 'Checkpoint: release after failure',
     });
   });
 
@@ -208,7 +204,7 @@ describe('sequence: rendered ASL and resources', () => {
     expect(workflow.coordinator.provisionedConcurrency).toBe(0);
   });
 
-  test('least privilege: the coordinator may UpdateItem/GetItem/Query, the state machine PutItem/UpdateItem, only the items of the workflow\'s namespace', () => {
+  test('least privilege: the coordinator may UpdateItem/GetItem/Query, the state machine UpdateItem only, only the items of the workflow\'s namespace', () => {
     const statements = (hint: string) => roleStatements(template).filter(([id]) => id.includes(hint)).map(([, st]) => st);
     const namespaceOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TestStack/Job#*'] } };
     expect(statements('JobCoordinatorServiceRole')).toContainEqual({
@@ -218,8 +214,8 @@ describe('sequence: rendered ASL and resources', () => {
       Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
     });
     const machine = statements('JobStateMachineRole');
-    expect(machine).toContainEqual({ Action: 'dynamodb:putItem', Condition: namespaceOnly, Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } });
-    expect(machine).toContainEqual({ Action: 'dynamodb:updateItem', Condition: namespaceOnly, Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } });
+    expect(machine.filter((st: any) => /dynamodb:/.test(JSON.stringify(st.Action))))
+      .toEqual([{ Action: 'dynamodb:updateItem', Condition: namespaceOnly, Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } }]);
     expect(JSON.stringify([...machine, ...statements('JobCoordinatorServiceRole')].filter((st: any) => /dynamodb:/.test(JSON.stringify(st.Action)) && !st.Condition))).toBe('[]');
     expect(JSON.stringify(machine)).not.toMatch(/dynamodb:\*|dynamodb:Delete|dynamodb:Scan/i);
   });
@@ -248,7 +244,7 @@ describe('sequence: rendered ASL and resources', () => {
     expect(workflow.namespace).toBe('TestStack/Job');
     expect(workflow.stepNames).toEqual(['Reserve', 'Label']);
     expect(workflow.executionPlan).toBe('Reserve ; Label');
-    expect(workflow.stateNamesOf('Reserve')).toEqual(['Reserve', 'Reserve (resume)']);
+    expect(workflow.stateNamesOf('Reserve')).toEqual(['Reserve']);
     expect(workflow.leaseDuration.toSeconds()).toBe(3660);
     expect(() => workflow.stateNamesOf('Nope')).toThrow(/'Nope' is not a step of this workflow \(steps: 'Reserve', 'Label'\)/);
   });
@@ -282,48 +278,64 @@ describe('DAG: rendered ASL', () => {
     expect(workflow.table).toBe(table);
   });
 
-  test('the resume Choice runs the plain chain when nothing is done, otherwise jumps into the resume chain (blocks through their resume copy)', () => {
+  test('the resume Choice jumps to the first element not done; the block and D are entered through a Choice that skips them when checkpointed', () => {
     expect(asl.States['Checkpoint: resume?'].Choices).toEqual([
-      { Variable: '$.checkpoint.resuming', BooleanEquals: false, Next: 'A' },
-      { Not: { Variable: '$.checkpoint.done.A', IsPresent: true }, Next: 'A (resume)' },
+      { Not: { Variable: '$.checkpoint.done.A', IsPresent: true }, Next: 'A' },
       {
         Not: { And: [{ Variable: '$.checkpoint.done.B', IsPresent: true }, { Variable: '$.checkpoint.done.C', IsPresent: true }] },
-        Next: 'Parallel 1 (resume): B | C',
+        Next: 'Parallel 1: B | C',
       },
-      { Not: { Variable: '$.checkpoint.done.D', IsPresent: true }, Next: 'D (resume)?' },
+      { Not: { Variable: '$.checkpoint.done.D', IsPresent: true }, Next: 'D?' },
     ]);
-    expect(asl.States['Parallel 1 (resume): failed?'].Default).toBe('D (resume): done?');
-    expect(asl.States['D (resume): done?']).toEqual({
+    expect(asl.States['A: checkpoint'].Next).toBe('Parallel 1?');
+    expect(asl.States['Parallel 1?']).toEqual({
       Type: 'Choice',
-      Comment: expect.any(String),
-      Choices: [{ Not: { Variable: '$.checkpoint.done.D', IsPresent: true }, Next: 'D (resume)?' }],
-      Default: 'Checkpoint: done',
+      Choices: [{ And: [{ Variable: '$.checkpoint.done.B', IsPresent: true }, { Variable: '$.checkpoint.done.C', IsPresent: true }], Next: 'D?' }],
+      Default: 'Parallel 1: B | C',
     });
+    expect(asl.States['Parallel 1: failed?'].Default).toBe('Parallel 1: merged');
+    expect(asl.States['Parallel 1: merged'].Next).toBe('D?');
   });
 
   test('a failing branch settles: its errors are caught in the branch, its steps marked, and the Choice after the block re-raises the first', () => {
     expect(asl.States['Parallel 1: failed?']).toEqual({
       Type: 'Choice',
-      Comment: expect.any(String),
       Choices: [
         { Variable: '$.results.B.__checkpointFailure', IsPresent: true, Next: 'Parallel 1: branch 1 failed' },
         { Variable: '$.results.C.__checkpointFailure', IsPresent: true, Next: 'Parallel 1: branch 2 failed' },
       ],
-      Default: 'D?',
+      Default: 'Parallel 1: merged',
     });
     expect(asl.States['Parallel 1: branch 1 failed']).toEqual({
       Type: 'Pass',
-      Comment: expect.any(String),
       InputPath: '$.results.B.__checkpointFailure',
       ResultPath: '$.checkpointError',
-      Next: 'Checkpoint: release after failure',
+      Next: 'Checkpoint: branch failed',
+    });
+    // a checkpoint write failure of a branch (wrapped there) is named once, at the top
+    expect(asl.States['Checkpoint: branch failed']).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [{ Variable: '$.checkpointError.checkpointWrite', IsPresent: true, Next: 'Checkpoint: branch write failed' }],
+      Default: 'Checkpoint: release after failure',
+    });
+    expect(asl.States['Checkpoint: branch write failed']).toEqual({
+      Type: 'Pass',
+      InputPath: '$.checkpointError.checkpointWrite',
+      ResultPath: '$.checkpointError',
+      Next: 'Checkpoint: write failed',
     });
     const branch = asl.States['Parallel 1: B | C'].Branches[0].States;
     expect(branch.B.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: branch 1 failed' }]);
-    expect(branch['B: checkpoint'].Catch.map((c: any) => c.Next)).toEqual(['Checkpoint: conflict (branch 1)', 'Checkpoint: result too large (branch 1)', 'Checkpoint: branch 1 failed']);
+    expect(branch['B: checkpoint'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: write failed (branch 1)' }]);
+    expect(branch['Checkpoint: write failed (branch 1)']).toEqual({
+      Type: 'Pass',
+      Parameters: { 'checkpointWrite.$': '$.checkpointError' },
+      ResultPath: '$.checkpointError',
+      Next: 'Checkpoint: branch 1 failed',
+    });
     expect(branch['Checkpoint: branch 1 failed']).toEqual({
       Type: 'Pass',
-      Comment: expect.any(String),
       Parameters: { B: { '__checkpointFailure.$': '$.checkpointError' } },
       ResultPath: '$.checkpointMarks',
       Next: 'Checkpoint: branch 1 settled',
@@ -335,49 +347,45 @@ describe('DAG: rendered ASL', () => {
     });
   });
 
-  test('the fresh block has no checks in its branches and merges the results of A, B and C', () => {
+  test('the block merges its branches\' results (JsonMerge, so that its size does not grow with the results before it), picks each branch\'s first step from its own branch for the failure check, then moves the merge to $.results; each branch starts with a Choice that skips its checkpointed step', () => {
     const block = asl.States['Parallel 1: B | C'];
     expect(block).toMatchObject({
       Type: 'Parallel',
-      ResultSelector: { 'A.$': '$[0].results.A', 'B.$': '$[0].results.B', 'C.$': '$[1].results.C' },
+      ResultSelector: {
+        '__checkpointMerged.$': 'States.JsonMerge($[0].results, $[1].results, false)',
+        'B.$': '$[0].results.B',
+        'C.$': '$[1].results.C',
+      },
       ResultPath: '$.results',
       Next: 'Parallel 1: failed?',
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.checkpointError', Next: 'Checkpoint: release after failure' }],
     });
-    expect(block.Branches.map((b: any) => b.StartAt)).toEqual(['B', 'C']);
+    // the picks before the merge (the local interpreter's JsonMerge writes into its first argument)
+    expect(Object.keys(block.ResultSelector)).toEqual(['B.$', 'C.$', '__checkpointMerged.$']);
+    expect(asl.States['Parallel 1: failed?'].Default).toBe('Parallel 1: merged');
+    expect(asl.States['Parallel 1: merged']).toEqual({ Type: 'Pass', InputPath: '$.results.__checkpointMerged', ResultPath: '$.results', Next: 'D?' });
+    expect(block.Branches.map((b: any) => b.StartAt)).toEqual(['B?', 'C?']);
     expect(Object.keys(block.Branches[0].States).sort()).toEqual([
-      'B', 'B: checkpoint', 'Checkpoint: branch 1 failed', 'Checkpoint: branch 1 settled', 'Checkpoint: conflict (branch 1)', 'Checkpoint: result too large (branch 1)',
+      'B', 'B: checkpoint', 'B?', 'Checkpoint: branch 1 done', 'Checkpoint: branch 1 failed', 'Checkpoint: branch 1 settled',
+      'Checkpoint: write failed (branch 1)',
     ]);
-    expect(block.Branches[0].States['Checkpoint: result too large (branch 1)']).toEqual({
-      Type: 'Pass',
-      Parameters: { Error: 'Checkpoint.ResultTooLarge', Cause: expect.any(String) },
-      ResultPath: '$.checkpointError',
-      Next: 'Checkpoint: branch 1 failed',
-    });
-  });
-
-  test('the resume copy starts each branch with a Choice that skips completed steps', () => {
-    const block = asl.States['Parallel 1 (resume): B | C'];
-    expect(block.Next).toBe('Parallel 1 (resume): failed?');
-    const branch = block.Branches[0];
-    expect(branch.StartAt).toBe('Checkpoint: resume branch 3');
-    expect(branch.States['Checkpoint: resume branch 3']).toEqual({
+    expect(block.Branches[0].States['B?']).toEqual({
       Type: 'Choice',
-      Comment: expect.any(String),
-      Choices: [{ Not: { Variable: '$.checkpoint.done.B', IsPresent: true }, Next: 'B (resume)' }],
-      Default: 'Checkpoint: branch 3 already done',
+      Choices: [{ Variable: '$.checkpoint.done.B', IsPresent: true, Next: 'Checkpoint: branch 1 done' }],
+      Default: 'B',
     });
-    expect(branch.States['Checkpoint: branch 3 already done']).toEqual({ Type: 'Succeed' });
-    expect(branch.States['B (resume)'].Next).toBe('B (resume): checkpoint');
-    expect(workflow.stateNamesOf('B')).toEqual(['B', 'B (resume)']);
-    expect(workflow.stateNamesOf('A')).toEqual(['A', 'A (resume)']);
+    expect(block.Branches[0].States['Checkpoint: branch 1 done']).toEqual({ Type: 'Succeed' });
+    expect(block.Branches[0].States['B: checkpoint'].End).toBe(true);
+    expect(workflow.stateNamesOf('B')).toEqual(['B']);
   });
 
-  test('a conditional step checks its condition, and a skipped step is checkpointed with { skipped: true }', () => {
+  test('a conditional step: one Choice skips it when checkpointed, else runs it only when its condition holds; a skipped step is checkpointed with { skipped: true }', () => {
     expect(asl.States['D?']).toEqual({
       Type: 'Choice',
-      Comment: "Runs 'D' only when its condition holds.",
-      Choices: [{ Variable: '$.results.C.go', BooleanEquals: true, Next: 'D' }],
+      Choices: [
+        { Variable: '$.checkpoint.done.D', IsPresent: true, Next: 'Checkpoint: done' },
+        { Variable: '$.results.C.go', BooleanEquals: true, Next: 'D' },
+      ],
       Default: 'D: skipped',
     });
     expect(asl.States['D: skipped']).toEqual({ Type: 'Pass', Result: { skipped: true }, ResultPath: '$.results.D', Next: 'D: checkpoint' });
@@ -440,16 +448,19 @@ describe('bad input fails at synth time naming the value and the fix', () => {
     ['a TTL shorter than the lease', { checkpointTtl: Duration.minutes(30), steps: [pass('A')] }, /checkpointTtl is 30 minutes \(1800 s\); it must be between 1 hour 1 minute and 3650 days\. Checkpoints must outlive the lease \(the execution timeout plus one minute, 1 hour 1 minute\)/],
     ['an empty namespace', { namespace: '', steps: [pass('A')] }, /namespace '' must be 1 to 200 characters long/],
     ['negative coordinator concurrency', { coordinatorProvisionedConcurrency: -1, steps: [pass('A')] }, /coordinatorProvisionedConcurrency is -1/],
+    ['a step name giving a reserved result key', { steps: [pass('A'), pass('__checkpoint Merged')] }, /step name '__checkpoint Merged' gives the result key '__checkpoint_Merged', which starts with '__checkpoint', reserved by the workflow .* Rename the step/],
   ])('%s', (_what, props, message) => {
     expect(build(props)).toThrow(message);
   });
 
   test('a step name too long for the generated state names', () => {
     const name = 'x'.repeat(70);
-    // every step has a resume copy (a rerun after a gap checks every later step), so every step generates '<name> (resume): checkpoint'
-    expect(build({ steps: [pass(name)] })).toThrow(/step name 'x{70}' is 70 characters long; the workflow also generates the state 'x{70} \(resume\): checkpoint', which exceeds the 80 characters .* at most 59 characters/);
-    const inBlock = 'y'.repeat(60);
-    expect(build({ steps: [pass('A', []), pass(inBlock, [])] })).toThrow(/generates the state 'y{60} \(resume\): checkpoint'.*at most 59 characters/);
+    // every step generates '<name>: checkpoint' (its checkpoint write)
+    expect(build({ steps: [pass(name)] })).toThrow(/step name 'x{70}' is 70 characters long; the workflow also generates the state 'x{70}: checkpoint', which exceeds the 80 characters .* at most 68 characters/);
+    const inBlock = 'y'.repeat(69);
+    expect(build({ steps: [pass('A', []), pass(inBlock, [])] })).toThrow(/generates the state 'y{69}: checkpoint'.*at most 68 characters/);
+    // 68 characters fit
+    expect(build({ steps: [pass('z'.repeat(68))] })).not.toThrow();
   });
 
   test('a customer-managed table key is granted to the coordinator and the state machine', () => {

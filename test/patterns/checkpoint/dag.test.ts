@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DIAMOND_CHAIN_FAN, FakeClock, settle, stepCalls, stepHandlers } from './helpers';
 import { CheckpointedWorkflow, Step, WorkflowType } from '../../../src';
 import { Faults, LocalWorkflowRunner } from '../../../src/testing';
@@ -23,6 +23,25 @@ const impl = async (step: string, event: any) => {
     if (event.results[dep] === undefined) throw new Error(`${step} started before its dependency ${dep}`);
   }
   await new Promise((resolve) => setTimeout(resolve, 2 + (step.length % 3)));
+  if (event.conflict === step) {
+    // another writer (e.g. an execution whose lease was broken by hand) checkpoints this step first
+    await runner.dynamodb.send(new PutItemCommand({
+      TableName: runner.tableName(workflow.table.table),
+      Item: {
+        pk: { S: event.checkpoint.partitionKey },
+        sk: { S: `step#${step}` },
+        step: { S: step },
+        generation: { S: event.checkpoint.generation },
+        executionId: { S: 'someone-else' },
+        result: { S: '{}' },
+        expiresAt: { N: event.checkpoint.expiresAt },
+      },
+    }));
+  }
+  if (event.ownConditionFails === step) {
+    // the step's own conditional write was refused: not a checkpoint conflict
+    throw Object.assign(new Error('The conditional request failed'), { name: 'DynamoDb.ConditionalCheckFailedException' });
+  }
   if ((step === 'Fan2' && event.failFan2) || (step === 'Tag' && event.failTag)) {
     // fails after its siblings were checkpointed
     await new Promise((resolve) => setTimeout(resolve, 40));
@@ -91,7 +110,7 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
       Publish: { value: 1124 },
     });
     expect(await checkpointed('happy')).toEqual([...STEPS].sort());
-    // the fresh path never enters a resume copy
+    // every step is rendered once: no resume copies exist
     expect(r.statesEntered.filter((s) => s.includes('resume') && s !== 'Checkpoint: resume?')).toEqual([]);
   });
 
@@ -115,7 +134,7 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
     expect(rerun.output).toEqual({ ...reference, id, checkpoint: { key: id } });
   });
 
-  test('resume inside the fan: only the missing branch runs, through the resume copy of the block', async () => {
+  test('resume inside the fan: only the missing branch runs; the other branches skip their checkpointed step', async () => {
     // GIVEN Fan2 fails after Fan1 and Fan3 were checkpointed
     const failed = await runner.run({ id: 'fan', seed: 3, failFan2: true });
     expect(failed.status).toBe('FAILED');
@@ -132,13 +151,13 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
     expect(stepCalls(workflow, rerun)).toEqual({ Fan2: 1, Publish: 1 });
     expect(rerun.statesEntered).toEqual([
       'Checkpoint: start', 'Checkpoint: resume?',
-      'Parallel 2 (resume): Fan1 | Fan2 | Fan3',
-      expect.stringMatching(/^Checkpoint: resume branch \d+$/), expect.stringMatching(/^Checkpoint: resume branch \d+$/), expect.stringMatching(/^Checkpoint: resume branch \d+$/),
-      expect.stringMatching(/^Checkpoint: branch \d+ already done$/), 'Fan2 (resume)', expect.stringMatching(/^Checkpoint: branch \d+ already done$/),
-      'Fan2 (resume): checkpoint', expect.stringMatching(/^Checkpoint: branch \d+ already done$/),
+      'Parallel 2: Fan1 | Fan2 | Fan3',
+      'Fan1?', 'Fan2?', 'Fan3?',
+      expect.stringMatching(/^Checkpoint: branch \d+ done$/), 'Fan2', expect.stringMatching(/^Checkpoint: branch \d+ done$/),
+      'Fan2: checkpoint',
       // every branch settled; none failed; the next element checks its done flag
-      'Parallel 2 (resume): failed?', 'Publish (resume): done?',
-      'Publish (resume)', 'Publish (resume): checkpoint', 'Checkpoint: done',
+      'Parallel 2: failed?', 'Parallel 2: merged', 'Publish?',
+      'Publish', 'Publish: checkpoint', 'Checkpoint: done',
     ]);
     expect(rerun.output).toEqual({ ...reference, id: 'fan', checkpoint: { key: 'fan' } });
   });
@@ -155,9 +174,10 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
     // THEN the resumed branch jumps to Tag (fed with Resize's stored result), the Detect branch is skipped
     expect(rerun.status).toBe('SUCCEEDED');
     expect(stepCalls(workflow, rerun)).toEqual({ Tag: 1, Merge: 1, Fan1: 1, Fan2: 1, Fan3: 1, Publish: 1 });
-    expect(rerun.statesEntered).toContain('Parallel 1 (resume): Resize | Detect');
-    expect(rerun.statesEntered).toContain('Tag (resume)');
-    expect(rerun.statesEntered).not.toContain('Resize (resume)');
+    expect(rerun.statesEntered).toContain('Parallel 1: Resize | Detect');
+    expect(rerun.statesEntered).toEqual(expect.arrayContaining(['Resize?', 'Tag?', 'Tag', 'Detect?']));
+    expect(rerun.statesEntered).not.toContain('Resize');
+    expect(rerun.statesEntered).not.toContain('Detect');
     expect(rerun.output).toEqual({ ...reference, id: 'chain', checkpoint: { key: 'chain' } });
   });
 
@@ -174,6 +194,27 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
     const rerun = await runner.run({ id: 'huge', seed: 3 });
     expect(rerun.status).toBe('SUCCEEDED');
     expect(rerun.output).toEqual({ ...reference, id: 'huge', checkpoint: { key: 'huge' } });
+  });
+
+  test('a refused checkpoint write inside a branch is re-raised as Checkpoint.Conflict after the siblings settled; a step\'s own ConditionalCheckFailedException keeps its name', async () => {
+    const r = await runner.run({ id: 'branch-conflict', seed: 3, conflict: 'Fan2' });
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toBe('Checkpoint.Conflict');
+    expect(r.cause).toMatch(/^The checkpoint write was refused: this execution no longer holds the key's lease/);
+    expect(r.statesEntered).toEqual(expect.arrayContaining([
+      'Fan2: checkpoint', expect.stringMatching(/^Checkpoint: write failed \(branch \d+\)$/),
+      'Parallel 2: failed?', 'Parallel 2: branch 2 failed', 'Checkpoint: branch failed', 'Checkpoint: branch write failed',
+      'Checkpoint: write failed', 'Checkpoint: conflict', 'Checkpoint: release after failure',
+    ]));
+    // the siblings finished and were checkpointed
+    expect(await checkpointed('branch-conflict')).toEqual(expect.arrayContaining(['Fan1', 'Fan3']));
+
+    const own = await runner.run({ id: 'own-condition', seed: 3, ownConditionFails: 'Fan2' });
+    expect(own.error).toBe('DynamoDb.ConditionalCheckFailedException');
+    expect(own.cause).toMatch(/conditional request failed/);
+    expect(own.statesEntered).toContain('Checkpoint: branch failed');
+    expect(own.statesEntered).not.toContain('Checkpoint: conflict');
+    expect(own.statesEntered).not.toContain('Checkpoint: branch write failed');
   });
 
   test('concurrent runs of one key: each step handler is called once in total', async () => {

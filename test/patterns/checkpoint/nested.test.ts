@@ -46,9 +46,9 @@ async function checkpointed(id: string): Promise<string[]> {
 }
 
 describe('CheckpointedWorkflow with a nested parallel block', () => {
-  test('plan and resume copies', () => {
+  test('plan; every step is rendered once', () => {
     expect(workflow.executionPlan).toBe('A ; (B ; (C | D) ; E | F) ; G');
-    expect(workflow.stateNamesOf('C')).toEqual(['C', 'C (resume)']);
+    expect(workflow.stateNamesOf('C')).toEqual(['C']);
     expect(reference.results).toEqual({
       A: { value: 2 }, B: { value: 6 }, C: { value: 14 }, D: { value: 14 }, E: { value: 58 }, F: { value: 6 }, G: { value: 130 },
     });
@@ -75,7 +75,31 @@ describe('CheckpointedWorkflow with a nested parallel block', () => {
     const rerun = await runner.run({ id: 'deep' });
     expect(rerun.status).toBe('SUCCEEDED');
     expect(stepCalls(workflow, rerun)).toEqual({ D: 1, E: 1, G: 1 });
-    expect(rerun.statesEntered).toEqual(expect.arrayContaining(['Parallel 1 (resume): B | F', 'Parallel 2 (resume): C | D', 'D (resume)', 'E (resume)']));
+    expect(rerun.statesEntered).toEqual(expect.arrayContaining(['Parallel 1: B | F', 'Parallel 2: C | D', 'D', 'E']));
+    // the checkpointed steps were skipped by their Choice, not run
+    expect(rerun.statesEntered).toEqual(expect.arrayContaining(['B?', 'C?', 'F?']));
+    expect(rerun.statesEntered.filter((s) => ['A', 'B', 'C', 'F'].includes(s))).toEqual([]);
     expect(rerun.output).toEqual({ ...reference, id: 'deep', checkpoint: { key: 'deep' } });
+  });
+
+  test('D fails again on the rerun, where the other branch holds B\'s stored result (an unmarked copy): the block still sees the failure, re-raises it, and runs neither E nor G', async () => {
+    // GIVEN B, C and F checkpointed (D failed once)
+    const first = await runner.run({ id: 'twice', fail: 'D' });
+    expect(first.error).toBe('Boom');
+    expect(await checkpointed('twice')).toEqual(['A', 'B', 'C', 'F']);
+    // WHEN D fails again: the failing branch marks B (checkpointed, skipped) with the error, while
+    // F's branch carries B's stored result from the coordinator; merging the branches' results
+    // lets the later branch's copy win, so the failure check reads each branch's own first step
+    const again = await runner.run({ id: 'twice', fail: 'D' });
+    // THEN
+    expect(again.status).toBe('FAILED');
+    expect(again.error).toBe('Boom');
+    expect(stepCalls(workflow, again)).toEqual({ D: 1 });
+    expect(again.statesEntered).toContain('Parallel 1: branch 1 failed');
+    // and a third run completes with the same results as an uninterrupted one
+    const done = await runner.run({ id: 'twice' });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepCalls(workflow, done)).toEqual({ D: 1, E: 1, G: 1 });
+    expect(done.output).toEqual({ ...reference, id: 'twice', checkpoint: { key: 'twice' } });
   });
 });

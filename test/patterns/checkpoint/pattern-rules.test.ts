@@ -69,6 +69,7 @@ describe('checkpoint bookkeeping tasks go through the step model', () => {
     for (const s of statements) {
       expect(s.Condition).toEqual(condition);
     }
-    expect(statements.map((s: any) => s.Action).sort()).toEqual(expect.arrayContaining(['dynamodb:putItem', 'dynamodb:updateItem']));
+    // the checkpoint writes and the release are both conditional UpdateItem calls
+    expect([...new Set(statements.map((s: any) => s.Action))]).toEqual(['dynamodb:updateItem']);
   });
 });
