@@ -26,7 +26,7 @@ export const README_DIAGRAMS = [
     file: 'image-pipeline',
     workflow: 'CheckpointExample/ImagePipeline',
     title: 'Image pipeline, a checkpointed workflow (examples/stacks/05-checkpoint.ts)',
-    text: 'The `Checkpoint: resume?` choice skips the steps already done for this image key (their stored results are reused): a fresh run takes the first Parallel, a partial resume the `(resume)` copy whose branches skip what is done. Each step result is written with a conditional put (the cylinders); a conflict, an oversized result or any error releases the lease.',
+    text: 'The `Checkpoint: resume?` choice jumps to the first step not done for this image key, and each later step has a `<step>?` choice that skips it when its result is already stored (the stored result is reused). Each step result is written with a conditional update (the cylinders); a conflict, an oversized result or any error releases the lease.',
   },
 ];
 
