@@ -36,7 +36,7 @@ import { mergedLogicalId, mergeNestedStacks, rootStackOf } from './nested-stacks
 import { LocalS3, templateBuckets } from './s3-server';
 import { serveWorkflow } from './server';
 import type { LocalSfnServer, ServeOptions } from './server';
-import { stackTemplate } from './template-resolver';
+import { stackTemplate } from './stack-template';
 import type { CfnTemplate } from './template-resolver';
 
 import type {

@@ -7,7 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Saga, Step, WorkflowAlarms, WorkflowFunction } from '../../src';
-import { CfnTemplate, stackTemplate, TemplateResolver } from '../../src/testing/template-resolver';
+import { stackTemplate } from '../../src/testing/stack-template';
+import { CfnTemplate, TemplateResolver } from '../../src/testing/template-resolver';
 
 const template: CfnTemplate = {
   Parameters: { Stage: { Type: 'String', Default: 'prod' }, Free: { Type: 'String' } },
