@@ -22,8 +22,30 @@ export interface InterpreterEvent {
 /** A `Retry` entry of an ASL state (one definition, in definition.ts). */
 export type AslRetrier = AslRetrySpec;
 
+/**
+ * What the runner attaches to a root run's options (`localRunnerHooks`): the interpreter hands the
+ * run options down to every Parallel branch and Map iteration, so the hooks installed by
+ * {@link interpreterModule} find the execution they belong to.
+ */
+export interface RunHooks {
+  /**
+   * Receives every event of the root execution's event log synchronously, as it is dispatched
+   * (instead of the interpreter's async event-log generator: no queue, no promise per event).
+   */
+  onEvent(event: InterpreterEvent): void;
+  /**
+   * A `StateRetried` event of any level (root, branch, iteration), synchronously, once, when it is
+   * dispatched: the retry backoff of a Parallel/Map state starts here.
+   */
+  onRetried(event: InterpreterEvent, error: string): void;
+  /** Before a Parallel branch / Map iteration of `parentState` starts: a promise to wait for (the retry backoff), or undefined. */
+  beforeNested(parentState: string): Promise<void> | undefined;
+}
+
 /** Options of one interpreter run (the subset we use). */
 export interface InterpreterRunOptions {
+  /** The runner's hooks (see {@link RunHooks}); when absent, the interpreter runs unhooked. */
+  readonly localRunnerHooks?: RunHooks;
   readonly overrides?: {
     readonly taskResourceLocalHandlers?: Record<string, (input: Json) => Promise<Json>>;
     readonly waitTimeOverrides?: Record<string, number>;
@@ -91,7 +113,102 @@ export function interpreterModule(): InterpreterModule {
     );
   }
   patchIndefinitePaths();
+  hooksInstalled = patchExecute(loaded.StateMachine);
   return loaded;
+}
+
+/** Root machines built by {@link buildInterpreterMachine} (their runs get the synchronous event sink). */
+const rootMachines = new WeakSet<object>();
+/** Branch / iterator definitions (object identity) -> the Parallel/Map state that runs them. */
+const nestedParents = new WeakMap<object, string>();
+let hooksInstalled = false;
+
+/** True when the run hooks are installed (else the runner reads the async event log). */
+export function runHooksInstalled(): boolean {
+  interpreterModule();
+  return hooksInstalled;
+}
+
+interface EventLoggerLike {
+  dispatch(event: InterpreterEvent): void;
+  isLoggerClosed?: boolean;
+}
+
+/** Events the runner already handed to {@link RunHooks.onRetried} (forwarded events are the same objects). */
+const retriedSeen = new WeakSet<object>();
+
+/**
+ * Hooks aws-local-stepfunctions 3.0.0's `StateMachine.prototype.execute(input, options, cleanup)`
+ * (called by `run()` for the root machine and for every Parallel branch / Map iteration machine),
+ * only for runs that carry `localRunnerHooks`:
+ * - a root run's event logger dispatches straight to `onEvent` (synchronously, no async generator);
+ * - a nested run's logger reports `StateRetried` synchronously to `onRetried` (then forwards as usual);
+ * - a nested run of a Parallel/Map state first waits for `beforeNested` (the state's retry backoff on
+ *   the runner's virtual clock).
+ * Returns false (nothing patched) when the interpreter's shape is not the expected one.
+ */
+function patchExecute(StateMachine: unknown): boolean {
+  const proto = (StateMachine as { prototype?: Record<string, unknown> }).prototype;
+  const original = proto?.execute as ((this: unknown, input: unknown, options: unknown, cleanup: () => void) => Promise<unknown>) & { localRunnerPatched?: boolean } | undefined;
+  if (!proto || typeof original !== 'function') return false;
+  if (original.localRunnerPatched) return true;
+  const patched = function (this: { definition?: object }, input: unknown, options: unknown, cleanup: () => void): Promise<unknown> {
+    const o = options as { runOptions?: InterpreterRunOptions; eventLogger?: EventLoggerLike; abortSignal?: { aborted: boolean } } | undefined;
+    const hooks = o?.runOptions?.localRunnerHooks;
+    const logger = o?.eventLogger;
+    if (!hooks || !logger || typeof logger.dispatch !== 'function') return original.call(this, input, options, cleanup);
+    if (rootMachines.has(this)) {
+      logger.dispatch = (event) => {
+        if (logger.isLoggerClosed) return;
+        hooks.onEvent(event);
+      };
+      return original.call(this, input, options, cleanup);
+    }
+    const dispatch = logger.dispatch.bind(logger);
+    let lastError = '';
+    logger.dispatch = (event) => {
+      if (event.type === 'StateFailed') lastError = String(event.Error);
+      else if (event.type === 'StateRetried' && !logger.isLoggerClosed) {
+        retriedSeen.add(event);
+        hooks.onRetried(event, lastError);
+      }
+      dispatch(event);
+    };
+    const parent = this.definition ? nestedParents.get(this.definition) : undefined;
+    const gate = parent === undefined ? undefined : hooks.beforeNested(parent);
+    if (!gate) return original.call(this, input, options, cleanup);
+    return gate.then(() => {
+      if (o?.abortSignal?.aborted) {
+        // the execution ended during the backoff: the run already settled (aborted)
+        cleanup();
+        return null;
+      }
+      return original.call(this, input, options, cleanup);
+    });
+  };
+  (patched as { localRunnerPatched?: boolean }).localRunnerPatched = true;
+  proto.execute = patched;
+  return true;
+}
+
+/** True when `event` was already reported to {@link RunHooks.onRetried} by a nested run's logger. */
+export function retriedAlreadyReported(event: object): boolean {
+  return retriedSeen.has(event);
+}
+
+/** Records which Parallel/Map state runs each branch / iterator definition of `definition` (recursively). */
+function indexNested(definition: { States?: Record<string, Record<string, unknown>> }): void {
+  for (const [name, state] of Object.entries(definition.States ?? {})) {
+    const nested: unknown[] = [];
+    if (state.Type === 'Parallel' && Array.isArray(state.Branches)) nested.push(...state.Branches);
+    if (state.Type === 'Map') nested.push(state.ItemProcessor ?? state.Iterator);
+    for (const d of nested) {
+      if (d && typeof d === 'object') {
+        nestedParents.set(d, name);
+        indexNested(d as { States?: Record<string, Record<string, unknown>> });
+      }
+    }
+  }
 }
 
 /** Built interpreter machines, keyed by the exact prepared definition string (validation is slow). */
@@ -123,7 +240,10 @@ export function buildInterpreterMachine(definitionJson: string, label: string, v
   if (cached) {
     return cached;
   }
-  const machine = new StateMachine(JSON.parse(definitionJson), { validationOptions: { noValidate: true } });
+  const definition = JSON.parse(definitionJson);
+  const machine = new StateMachine(definition, { validationOptions: { noValidate: true } });
+  rootMachines.add(machine);
+  indexNested(definition);
   machineCache.set(definitionJson, machine);
   return machine;
 }
