@@ -130,8 +130,8 @@ export function runHooksInstalled(): boolean {
 }
 
 interface EventLoggerLike {
-  dispatch(event: InterpreterEvent): void;
   isLoggerClosed?: boolean;
+  dispatch(event: InterpreterEvent): void;
 }
 
 /** Events the runner already handed to {@link RunHooks.onRetried} (forwarded events are the same objects). */
@@ -149,7 +149,8 @@ const retriedSeen = new WeakSet<object>();
  */
 function patchExecute(StateMachine: unknown): boolean {
   const proto = (StateMachine as { prototype?: Record<string, unknown> }).prototype;
-  const original = proto?.execute as ((this: unknown, input: unknown, options: unknown, cleanup: () => void) => Promise<unknown>) & { localRunnerPatched?: boolean } | undefined;
+  type Execute = ((this: unknown, input: unknown, options: unknown, cleanup: () => void) => Promise<unknown>) & { localRunnerPatched?: boolean };
+  const original = proto?.execute as Execute | undefined;
   if (!proto || typeof original !== 'function') return false;
   if (original.localRunnerPatched) return true;
   const patched = function (this: { definition?: object }, input: unknown, options: unknown, cleanup: () => void): Promise<unknown> {
@@ -167,8 +168,9 @@ function patchExecute(StateMachine: unknown): boolean {
     const dispatch = logger.dispatch.bind(logger);
     let lastError = '';
     logger.dispatch = (event) => {
-      if (event.type === 'StateFailed') lastError = String(event.Error);
-      else if (event.type === 'StateRetried' && !logger.isLoggerClosed) {
+      if (event.type === 'StateFailed') {
+        lastError = String(event.Error);
+      } else if (event.type === 'StateRetried' && !logger.isLoggerClosed) {
         retriedSeen.add(event);
         hooks.onRetried(event, lastError);
       }
@@ -344,12 +346,56 @@ export function isIndefinitePath(path: string): boolean {
 
 let pathsPatched = false;
 
+/** {@link isIndefinitePath} per path (the paths of the definitions: a bounded set in practice). */
+const indefiniteCache = new Map<string, boolean>();
+
+function indefiniteCached(path: string): boolean {
+  let v = indefiniteCache.get(path);
+  if (v === undefined) {
+    v = isIndefinitePath(path);
+    if (indefiniteCache.size > 10_000) indefiniteCache.clear();
+    indefiniteCache.set(path, v);
+  }
+  return v;
+}
+
+/** jsonpath-plus options (the ones the fast path must see absent). */
+interface JsonPathOptions {
+  readonly path?: unknown;
+  readonly json?: unknown;
+  readonly wrap?: boolean;
+  readonly autostart?: unknown;
+  readonly resultType?: unknown;
+  readonly flatten?: unknown;
+  readonly sandbox?: unknown;
+  readonly eval?: unknown;
+  readonly ignoreEvalErrors?: unknown;
+  readonly parent?: unknown;
+  readonly parentProperty?: unknown;
+  readonly callback?: unknown;
+  readonly otherTypeCallback?: unknown;
+}
+
+/** True when the options are only `path`, `json` and `wrap` (what aws-local-stepfunctions passes). */
+function onlyPathJsonWrap(o: JsonPathOptions): boolean {
+  return o.autostart === undefined && o.resultType === undefined && o.flatten === undefined && o.sandbox === undefined &&
+    o.eval === undefined && o.ignoreEvalErrors === undefined && o.parent === undefined && o.parentProperty === undefined &&
+    o.callback === undefined && o.otherTypeCallback === undefined;
+}
+
 /**
  * aws-local-stepfunctions evaluates paths with jsonpath-plus and `wrap: false`, which returns
  * `undefined` (then `States.Runtime`) when a filter matches nothing. For indefinite paths only, the runner makes those calls use `wrap: true` (always an
  * array), as Step Functions does. The interpreter reads `JSONPath` from the jsonpath-plus module
  * object on every call, so the patch is installed on that object (it only changes calls with
  * `wrap: false` and an indefinite path).
+ *
+ * The same patch evaluates the interpreter's calls (`JSONPath({ path, json, wrap })`, without `new`)
+ * without jsonpath-plus' control-flow exception: called without `new`, jsonpath-plus constructs
+ * itself and returns a scalar result by throwing and catching an Error (a stack trace per path
+ * evaluation, about a third of an execution's CPU time). `new JSONPath({ ...opts, autostart: false })
+ * .evaluate({ path, json })` is what that constructor runs, minus the throw: the result is the same
+ * (test/testing/interpreter-deviations.test.ts compares both).
  */
 function patchIndefinitePaths(): void {
   if (pathsPatched) return;
@@ -364,16 +410,27 @@ function patchIndefinitePaths(): void {
   }
   const original = mod.JSONPath;
   if ((original as { localRunnerPatched?: boolean }).localRunnerPatched) return;
+  const JsonPathClass = original as unknown as new (opts: object) => { evaluate(expr: object): unknown };
+  const canEvaluate = typeof (original as unknown as { prototype?: { evaluate?: unknown } }).prototype?.evaluate === 'function';
   const patched = function (this: unknown, opts: unknown, ...rest: unknown[]): unknown {
-    const o = opts as { wrap?: boolean; path?: unknown } | undefined;
-    if (o && typeof o === 'object' && o.wrap === false && typeof o.path === 'string' && isIndefinitePath(o.path)) {
-      return original.call(this, { ...o, wrap: true }, ...rest);
+    const o = opts as JsonPathOptions | undefined;
+    if (o && typeof o === 'object' && typeof o.path === 'string') {
+      const indefinite = o.wrap === false && indefiniteCached(o.path);
+      if (canEvaluate && rest.length === 0 && 'json' in o && onlyPathJsonWrap(o) && !(this instanceof JsonPathClass)) {
+        // jsonpath-plus' own default: `wrap` is true unless the option is present
+        const wrap = indefinite || (Object.prototype.hasOwnProperty.call(o, 'wrap') ? o.wrap : true);
+        // a literal, not a spread: a spread copy makes jsonpath-plus' constructor about 20x slower
+        return new JsonPathClass({ path: o.path, json: o.json, wrap, autostart: false }).evaluate({ path: o.path, json: o.json });
+      }
+      return original.call(this, indefinite ? { ...o, wrap: true } : o, ...rest);
     }
     return original.call(this, opts, ...rest);
   };
   Object.assign(patched, original);
   patched.prototype = (original as unknown as { prototype: object }).prototype;
   (patched as unknown as { localRunnerPatched: boolean }).localRunnerPatched = true;
+  // the unpatched function, for the benchmark's "aws-local-stepfunctions alone" baseline and the equivalence test
+  (patched as unknown as { localRunnerOriginal: unknown }).localRunnerOriginal = original;
   mod.JSONPath = patched as typeof original;
 }
 

@@ -1265,7 +1265,9 @@ class RunSession {
       // The handler counts as running (no time skipping) until it settles: its real duration is time the workflow waits for.
       clock.begin();
       try {
-        result = await (fault === undefined ? this.dispatch(machine, spec, params, exec, context) : this.perform(machine, spec, params, exec, context, fault, call));
+        result = await (fault === undefined
+          ? this.dispatch(machine, spec, params, exec, context)
+          : this.perform(machine, spec, params, exec, context, fault, call));
       } catch (e) {
         if (fault === undefined) this.noteFatal(e);
         const timedOut = effectiveTimeout !== undefined && clock.now() - start >= effectiveTimeout * 1000;
@@ -1472,7 +1474,9 @@ class RunSession {
     return this.dispatchAsync(machine, spec, input, exec, context);
   }
 
-  private async dispatchAsync(machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, context: TaskHandlerContext): Promise<unknown> {
+  private async dispatchAsync(
+    machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, context: TaskHandlerContext,
+  ): Promise<unknown> {
     // A state rendered under another name than its step's (e.g. a checkpoint resume copy) uses the step's handler.
     const handler = this.handlers.get(spec.name) ?? this.handlers.get(machine.stepNames.get(spec.name) ?? '');
     const task = spec.task;
