@@ -104,8 +104,7 @@ export function interpreterModule(): InterpreterModule {
   }
   installWithResolversPolyfill();
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
-    loaded = require('aws-local-stepfunctions') as InterpreterModule;
+    loaded = loadWithIntrinsicEscapes();
   } catch (e) {
     throw new Error(
       'LocalWorkflowRunner needs the package "aws-local-stepfunctions" (3.x). Install it as a dev dependency: ' +
@@ -115,6 +114,97 @@ export function interpreterModule(): InterpreterModule {
   patchIndefinitePaths();
   hooksInstalled = patchExecute(loaded.StateMachine);
   return loaded;
+}
+
+/** Whether the loaded interpreter has the intrinsic-escape correction (see {@link loadWithIntrinsicEscapes}). */
+let intrinsicEscapesFixed = false;
+
+/** True when the runner's interpreter reads escaped characters in intrinsic strings as Step Functions does. */
+export function intrinsicEscapesCorrected(): boolean {
+  interpreterModule();
+  return intrinsicEscapesFixed;
+}
+
+/**
+ * The three places of aws-local-stepfunctions 3.0.0's intrinsic-function code that mishandle the
+ * escapes Step Functions defines for intrinsic string literals (`\'` is `'`, `\{` is `{`, `\}` is `}`,
+ * `\\` is one backslash: "Reserved characters in intrinsic functions",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html):
+ * - the argument splitter takes a quote after an escaped backslash (`'a\\'`) for an escaped quote;
+ * - string literals reach the functions with their escapes;
+ * - every string result loses all its backslashes (`replaceAll("\\", "")`), including those of values read
+ *   from paths.
+ * Each is replaced by a corrected version; escaped braces stay distinct from `{}` placeholders in
+ * `States.Format` (private sentinels, turned back into braces in its result).
+ */
+export const INTRINSIC_PATCHES: ReadonlyArray<readonly [string, string]> = [
+  [
+    'if (char === "\'" && partialArg[partialArg.length - 1] !== "\\\\") {',
+    'if (char === "\'" && !__lrEscaped(partialArg)) {',
+  ],
+  [
+    'return arg.slice(1, lastSingleQuote);',
+    'return __lrUnescape(arg.slice(1, lastSingleQuote));',
+  ],
+  [
+    `    const parsedArgs = parseArguments(input, context, ...args);
+    validateArguments(this.funcDefinition, ...parsedArgs);
+    let result = this.execute(...parsedArgs);
+    if (typeof result === "string") {
+      result = result.replaceAll("\\\\", "");
+    }
+    return result;`,
+    `    const isFormat = this.funcDefinition.name === "States.Format";
+    const parsedArgs = parseArguments(input, context, ...args).map((a) => isFormat ? a : __lrRestore(a));
+    validateArguments(this.funcDefinition, ...parsedArgs);
+    const result = this.execute(...parsedArgs);
+    return isFormat ? __lrRestore(result) : result;`,
+  ],
+];
+
+/** Helpers the corrected code calls (prepended to the module source). */
+export const INTRINSIC_HELPERS = `
+var __lrL = "\\u0000\\ue000", __lrR = "\\u0000\\ue001";
+function __lrEscaped(s) { var n = 0; for (var i = s.length - 1; i >= 0 && s[i] === "\\\\"; i--) n++; return n % 2 === 1; }
+function __lrUnescape(s) {
+  return s.indexOf("\\\\") < 0 ? s : s.replace(/\\\\([\\\\'{}])/g, function (_, c) { return c === "{" ? __lrL : c === "}" ? __lrR : c; });
+}
+function __lrRestore(v) { return typeof v === "string" && v.indexOf("\\u0000") >= 0 ? v.split(__lrL).join("{").split(__lrR).join("}") : v; }
+`;
+
+/**
+ * Loads aws-local-stepfunctions with its intrinsic-function escapes corrected (see
+ * {@link INTRINSIC_PATCHES}): the module's source, with the three replacements, is evaluated as a
+ * CommonJS module whose `require` resolves from the package's own directory. When the installed
+ * source does not contain all three exact passages (another version), the package is loaded as is
+ * and {@link intrinsicEscapesCorrected} reports false (test/testing/intrinsic-escapes.test.ts fails then).
+ */
+function loadWithIntrinsicEscapes(): InterpreterModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('fs') as typeof import('fs');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const path = require('path') as typeof import('path');
+  const file = require.resolve('aws-local-stepfunctions');
+  let source = fs.readFileSync(file, 'utf8');
+  for (const [from, to] of INTRINSIC_PATCHES) {
+    if (source.split(from).length !== 2) {
+      intrinsicEscapesFixed = false;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+      return require('aws-local-stepfunctions') as InterpreterModule;
+    }
+    source = source.replace(from, () => to);
+  }
+  const dir = path.dirname(file);
+  const requireFromPackage = (id: string): unknown => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return id.startsWith('node:') ? require(id) : require(require.resolve(id, { paths: [dir] }));
+  };
+  const mod = { exports: {} as Record<string, unknown> };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval, no-new-func
+  const factory = new Function('exports', 'require', 'module', '__filename', '__dirname', INTRINSIC_HELPERS + source);
+  factory(mod.exports, requireFromPackage, mod, file, dir);
+  intrinsicEscapesFixed = true;
+  return mod.exports as unknown as InterpreterModule;
 }
 
 /** Root machines built by {@link buildInterpreterMachine} (their runs get the synchronous event sink). */
