@@ -595,6 +595,7 @@ export class LocalWorkflowRunner {
     options.signal?.addEventListener('abort', () => session.abortRun(), { once: true });
     session.topExecutionArn = options.executionArn;
     session.onStateEvent = options.onStateEvent;
+    session.resume = (options as RedriveRunOptions).resumeAt;
     const startDate = this.now();
     const top = await session.execute(this.machine, cloneInput(input), executionName, undefined);
     session.finish();
@@ -833,6 +834,8 @@ class RunSession {
   // --- runner.serve(): RunOptions.executionArn / onStateEvent ---
   /** The top execution's ARN when the caller chose it (RunOptions.executionArn). */
   topExecutionArn?: string;
+  /** runner.serve() RedriveExecution: the top execution continues from this top-level state. */
+  resume?: RedriveRunOptions['resumeAt'];
   /** Listener of the top execution's StateEntered/StateExited events (RunOptions.onStateEvent). */
   onStateEvent?: RunOptions['onStateEvent'];
   private readonly aborts = new Set<() => void>();
@@ -919,7 +922,11 @@ class RunSession {
     this.states.push(exec);
     const { ExecutionError } = interpreterModule();
     const hooked = runHooksInstalled();
-    const interpreter = buildInterpreterMachine(machine.analysed.preparedJson, machine.logicalId);
+    // A redriven top execution continues from its unsuccessful state, with that state's input and the
+    // results of the states before it (they are not run again). https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
+    const resume = parent === undefined ? this.resume : undefined;
+    const interpreter = buildInterpreterMachine(resume ? startingAt(machine, resume.state) : machine.analysed.preparedJson, machine.logicalId);
+    const redriveCount = resume?.redriveCount ?? 0;
     const handlers: Record<string, (taskInput: Json) => Promise<Json>> = {};
     for (const spec of machine.analysed.tasks.values()) {
       handlers[spec.name] = (taskInput) => this.invokeTask(machine, spec, taskInput, exec);
@@ -928,14 +935,16 @@ class RunSession {
       handlers[wait.name] = (waitInput) => this.runWait(wait, waitInput, exec);
     }
     const startTime = isoTime(this.clock.now());
-    const executionContext = { Id: record.executionArn, Name: name, RoleArn: machine.roleArn, RedriveCount: 0 };
+    const executionContext = { Id: record.executionArn, Name: name, RoleArn: machine.roleArn, RedriveCount: redriveCount };
     const runOptions: InterpreterRunOptions = {
       overrides: { taskResourceLocalHandlers: handlers, ...overridesOf(machine) },
       noThrowOnAbort: true,
       context: {
         Execution: executionContext,
         // `$$.Execution` is read from here (the interpreter's own `StartTime` is the real clock)
-        LocalExecution: { Id: record.executionArn, Name: name, RoleArn: machine.roleArn, RedriveCount: 0, Input: input, StartTime: startTime },
+        LocalExecution: {
+          Id: record.executionArn, Name: name, RoleArn: machine.roleArn, RedriveCount: redriveCount, Input: input, StartTime: startTime,
+        },
         StateMachine: { Id: machine.arn, Name: machine.name },
         // `$$.State.*` of each state (Name, EnteredTime from the virtual clock, RetryCount)
         LocalState: this.services.localState(machine),
@@ -947,7 +956,7 @@ class RunSession {
       localRunnerHooks: hooked ? new ExecutionHooks(this, exec) : undefined,
     };
     const started = performance.now();
-    const execution = interpreter.run(input, runOptions);
+    const execution = interpreter.run(resume ? resume.input : input, runOptions);
     exec.stopInterpreter = execution.abort;
     if (exec.failure) execution.abort();
     this.aborts.add(execution.abort);
@@ -1597,6 +1606,22 @@ function failureOf(error: unknown): { error?: string; cause?: string } {
     };
   }
   return { error: error.name, cause: typeof error.message === 'string' ? error.message : undefined };
+}
+
+/**
+ * What runner.serve() passes to run() to redrive an execution (internal: not part of RunOptions):
+ * the top-level state to continue from, its input, and the redrive count (`$$.Execution.RedriveCount`).
+ */
+export interface RedriveRunOptions extends RunOptions {
+  readonly resumeAt?: { readonly state: string; readonly input: Json; readonly redriveCount: number };
+}
+
+/** The prepared definition of `machine` starting at its top-level state `state` (built interpreters are cached by it). */
+function startingAt(machine: MachineModel, state: string): string {
+  const prepared = JSON.parse(machine.analysed.preparedJson) as { StartAt: string; States: Record<string, unknown> };
+  if (!(state in prepared.States)) throw new Error(`LocalWorkflowRunner: cannot redrive from '${state}': not a top-level state of '${machine.logicalId}'`);
+  prepared.StartAt = state;
+  return JSON.stringify(prepared);
 }
 
 let lastIsoMs = NaN;
