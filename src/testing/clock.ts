@@ -118,6 +118,17 @@ export class VirtualClock {
     };
   }
 
+  /** {@link enter} without a release closure: pair every call with one {@link end}. */
+  begin(): void {
+    this.active++;
+  }
+
+  /** Ends a {@link begin}. */
+  end(): void {
+    this.active--;
+    if (this.active === 0 && this.holds === 0 && this.timers.length > 0) this.schedulePump();
+  }
+
   /** Holds the clock (an outstanding callback): no automatic skipping until released. Idempotent release. */
   hold(): () => void {
     this.holds++;

@@ -28,6 +28,9 @@ import {
   InterpreterRunOptions,
   Json,
   makeStatesTimeoutError,
+  retriedAlreadyReported,
+  RunHooks,
+  runHooksInstalled,
   statesTimeoutErrorSync,
   TerminalStatesError,
 } from './interpreter';
@@ -283,6 +286,16 @@ function cloneJson(value: unknown, what: string): Json {
     if (e !== NOT_PLAIN) throw e;
   }
   return JSON.parse(checkedJson(value, what)) as Json;
+}
+
+/** A JSON copy of an execution input (`asJson`), without the task payload quota; plain data is copied directly. */
+function cloneInput(value: unknown): Json {
+  try {
+    return clonePlain(value === undefined ? null : value, { left: Infinity }) as Json;
+  } catch (e) {
+    if (e !== NOT_PLAIN) throw e;
+  }
+  return asJson(value);
 }
 
 /** A task waiting for SendTaskSuccess/Failure, or a running task that accepts heartbeats. */
@@ -566,8 +579,9 @@ export class LocalWorkflowRunner {
     options.signal?.addEventListener('abort', () => session.abortRun(), { once: true });
     session.topExecutionArn = options.executionArn;
     session.onStateEvent = options.onStateEvent;
+    session.resume = (options as RedriveRunOptions).resumeAt;
     const startDate = this.now();
-    const top = await session.execute(this.machine, asJson(input), executionName, undefined);
+    const top = await session.execute(this.machine, cloneInput(input), executionName, undefined);
     session.finish();
     // After a crash, tasks of other Parallel branches / Map iterations may still be in flight;
     // wait for them so that what the run leaves in DynamoDB is settled when run() returns.
@@ -656,6 +670,9 @@ export class LocalWorkflowRunner {
   }
 }
 
+/** The heartbeat of a handler context when the task has no `HeartbeatSeconds`: nothing to re-arm. */
+const NO_HEARTBEAT = (): void => undefined;
+
 /** The abort reason of an execution's signal (a shared value: no DOMException per execution). */
 const STOPPED = 'LocalWorkflowRunner: execution ended';
 
@@ -711,9 +728,30 @@ interface ExecutionState {
   readonly abort: Stopper;
   readonly standard: boolean;
   historyEvents: number;
+  /** Error of the last StateFailed event per `state#index` (for the retry records of Parallel/Map states). */
+  lastError?: Map<string, string>;
+  /** Pending retry backoffs of Parallel/Map states, by state name (their branches/iterations wait for them). */
+  retryGates?: Map<string, Promise<void>>;
   /** A terminal failure detected by the runner (data limit, history limit), which ends the execution. */
   failure?: { error: string; cause: string };
   stopInterpreter?: () => void;
+}
+
+/** The interpreter hooks of one execution (see {@link RunHooks}): one object, methods on the prototype. */
+class ExecutionHooks implements RunHooks {
+  constructor(private readonly session: RunSession, private readonly exec: ExecutionState) {}
+
+  onEvent(event: InterpreterEvent): void {
+    this.session.onEvent(event, this.exec);
+  }
+
+  onRetried(event: InterpreterEvent, error: string): void {
+    this.session.onRetried(event, error, this.exec);
+  }
+
+  beforeNested(parentState: string): Promise<void> | undefined {
+    return this.exec.retryGates?.get(parentState);
+  }
 }
 
 /** The context a handler receives (a class: one allocation per attempt, methods on the prototype). */
@@ -780,14 +818,21 @@ class RunSession {
   // --- runner.serve(): RunOptions.executionArn / onStateEvent ---
   /** The top execution's ARN when the caller chose it (RunOptions.executionArn). */
   topExecutionArn?: string;
+  /** runner.serve() RedriveExecution: the top execution continues from this top-level state. */
+  resume?: RedriveRunOptions['resumeAt'];
   /** Listener of the top execution's StateEntered/StateExited events (RunOptions.onStateEvent). */
   onStateEvent?: RunOptions['onStateEvent'];
   private readonly aborts = new Set<() => void>();
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Task states running (their handler or integration may outlive an aborted branch). */
+  private tasksRunning = 0;
+  private tasksDrained?: () => void;
   private readonly states: ExecutionState[] = [];
   private childCounter = 0;
   /** Set by abortRun() (StopExecution through runner.serve()). */
   private aborted = false;
+
+  private readonly hasFaults: boolean;
 
   constructor(
     private readonly model: WorkflowModel,
@@ -795,7 +840,9 @@ class RunSession {
     private readonly handlers: ReadonlyMap<string, TaskHandler>,
     private readonly faults: Readonly<Record<string, StepFault>>,
     private readonly services: RunnerServices,
-  ) {}
+  ) {
+    this.hasFaults = Object.keys(faults).length > 0;
+  }
 
   private get clock(): VirtualClock {
     return this.services.clock;
@@ -858,7 +905,12 @@ class RunSession {
     };
     this.states.push(exec);
     const { ExecutionError } = interpreterModule();
-    const interpreter = buildInterpreterMachine(machine.analysed.preparedJson, machine.logicalId);
+    const hooked = runHooksInstalled();
+    // A redriven top execution continues from its unsuccessful state, with that state's input and the
+    // results of the states before it (they are not run again). https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
+    const resume = parent === undefined ? this.resume : undefined;
+    const interpreter = buildInterpreterMachine(resume ? startingAt(machine, resume.state) : machine.analysed.preparedJson, machine.logicalId);
+    const redriveCount = resume?.redriveCount ?? 0;
     const handlers: Record<string, (taskInput: Json) => Promise<Json>> = {};
     for (const spec of machine.analysed.tasks.values()) {
       handlers[spec.name] = (taskInput) => this.invokeTask(machine, spec, taskInput, exec);
@@ -866,15 +918,17 @@ class RunSession {
     for (const wait of machine.analysed.waits.values()) {
       handlers[wait.name] = (waitInput) => this.runWait(wait, waitInput, exec);
     }
-    const startTime = new Date(this.clock.now()).toISOString();
-    const executionContext = { Id: record.executionArn, Name: name, RoleArn: machine.roleArn, RedriveCount: 0 };
+    const startTime = isoTime(this.clock.now());
+    const executionContext = { Id: record.executionArn, Name: name, RoleArn: machine.roleArn, RedriveCount: redriveCount };
     const runOptions: InterpreterRunOptions = {
       overrides: { taskResourceLocalHandlers: handlers, ...overridesOf(machine) },
       noThrowOnAbort: true,
       context: {
         Execution: executionContext,
         // `$$.Execution` is read from here (the interpreter's own `StartTime` is the real clock)
-        LocalExecution: { ...executionContext, Input: input, StartTime: startTime },
+        LocalExecution: {
+          Id: record.executionArn, Name: name, RoleArn: machine.roleArn, RedriveCount: redriveCount, Input: input, StartTime: startTime,
+        },
         StateMachine: { Id: machine.arn, Name: machine.name },
         // `$$.State.*` of each state (Name, EnteredTime from the virtual clock, RetryCount)
         LocalState: this.services.localState(machine),
@@ -882,10 +936,13 @@ class RunSession {
         LocalTask: { Token: TOKEN_SENTINEL },
         State: this.services.stateFallback,
       },
+      // events reach onEvent synchronously; Parallel/Map retries wait on the virtual clock (interpreter.ts)
+      localRunnerHooks: hooked ? new ExecutionHooks(this, exec) : undefined,
     };
     const started = performance.now();
-    const execution = interpreter.run(input, runOptions);
+    const execution = interpreter.run(resume ? resume.input : input, runOptions);
     exec.stopInterpreter = execution.abort;
+    if (exec.failure) execution.abort();
     this.aborts.add(execution.abort);
     // Execution timeout on the virtual clock: the definition's TimeoutSeconds, at most 5 minutes for
     // Express and one year for Standard.
@@ -897,7 +954,7 @@ class RunSession {
       execution.abort();
       exec.abort.abort(STOPPED);
     });
-    const eventsDone = this.collectEvents(execution.eventLogs, exec);
+    const eventsDone = hooked ? undefined : this.collectEvents(execution.eventLogs, exec);
     try {
       const output = await execution.result;
       if (!this.stopped && !timedOut && !exec.failure) {
@@ -912,8 +969,8 @@ class RunSession {
       cancelTimeout();
       this.aborts.delete(execution.abort);
     }
-    // The event log lags behind the interpreter: a limit it reveals may be noticed after the end.
-    await eventsDone;
+    // The async event log (without the hooks) lags behind: a limit it reveals may be noticed after the end.
+    if (eventsDone) await eventsDone;
     if (exec.failure && !this.stopped) {
       record.status = 'FAILED';
       record.error = exec.failure.error;
@@ -955,68 +1012,94 @@ class RunSession {
     }
   }
 
+  /** Reads the interpreter's async event log (only when the synchronous run hooks could not be installed). */
   private async collectEvents(events: AsyncGenerator<InterpreterEvent>, exec: ExecutionState): Promise<void> {
-    const lastError = new Map<string, string>();
+    for await (const event of events) this.onEvent(event, exec);
+  }
+
+  /** One event of an execution's log: history count, states entered, output size limit, retries. */
+  onEvent(event: InterpreterEvent, exec: ExecutionState): void {
     const record = exec.record;
-    for await (const event of events) {
-      // --- runner.serve(): live history of the top execution (RunOptions.onStateEvent) ---
-      if (this.onStateEvent && exec.index === 0 && (event.type === 'StateEntered' || event.type === 'StateExited') && event.state) {
-        const data = event.state as { name: string; type: string; input?: unknown; output?: unknown };
-        this.onStateEvent({ type: event.type, stateName: data.name, stateType: data.type, input: data.input, output: data.output });
-      }
-      switch (event.type) {
-        case 'StateEntered':
-          record.statesEntered.push(event.state!.name);
-          record.transitions++;
-          // <Type>StateEntered (+ MapStateStarted/ParallelStateStarted and their end event)
-          this.countHistory(exec, event.state!.type === 'Map' || event.state!.type === 'Parallel' ? 3 : 1);
-          break;
-        case 'StateExited': {
-          this.countHistory(exec, 1);
-          // States.DataLimitExceeded for a state output above the payload quota (uncatchable).
-          const output = (event.state as { output?: unknown }).output;
-          if (!exec.failure && mightExceed(output, MAX_PAYLOAD_BYTES)) {
-            try {
-              checkedJson(output, event.state!.name);
-            } catch (e) {
-              this.terminate(exec, (e as Error).name, (e as Error).message);
-            }
-          }
-          break;
-        }
-        case 'MapIterationStarted':
-        case 'MapIterationSucceeded':
-        case 'MapIterationFailed':
-          this.countHistory(exec, 1);
-          break;
-        case 'StateFailed':
-          lastError.set(`${event.state!.name}#${event.index ?? ''}`, String(event.Error));
-          break;
-        case 'StateRetried': {
-          // Parallel/Map retries (Task retries are the runner's own, see runTask)
-          record.transitions++;
-          const retrier = event.retry!.retrier;
-          const attempt = event.retry!.attempt;
-          const intervalSeconds = backoffSeconds(retrier, attempt);
-          this.retries.push(retryRecord({
-            state: event.state!.name,
-            attempt,
-            error: lastError.get(`${event.state!.name}#${event.index ?? ''}`) ?? 'unknown',
-            intervalSeconds,
-            jitter: retrier.JitterStrategy ?? 'NONE',
-            execution: exec.index,
-          }, 0));
-          break;
-        }
-        default:
-          break;
-      }
+    // --- runner.serve(): live history of the top execution (RunOptions.onStateEvent) ---
+    if (this.onStateEvent && exec.index === 0 && (event.type === 'StateEntered' || event.type === 'StateExited') && event.state) {
+      const data = event.state as { name: string; type: string; input?: unknown; output?: unknown };
+      this.onStateEvent({ type: event.type, stateName: data.name, stateType: data.type, input: data.input, output: data.output });
     }
+    switch (event.type) {
+      case 'StateEntered':
+        record.statesEntered.push(event.state!.name);
+        record.transitions++;
+        // <Type>StateEntered (+ MapStateStarted/ParallelStateStarted and their end event)
+        this.countHistory(exec, event.state!.type === 'Map' || event.state!.type === 'Parallel' ? 3 : 1);
+        break;
+      case 'StateExited': {
+        this.countHistory(exec, 1);
+        // States.DataLimitExceeded for a state output above the payload quota (uncatchable).
+        const output = (event.state as { output?: unknown }).output;
+        if (!exec.failure && mightExceed(output, MAX_PAYLOAD_BYTES)) {
+          try {
+            checkedJson(output, event.state!.name);
+          } catch (e) {
+            this.terminate(exec, (e as Error).name, (e as Error).message);
+          }
+        }
+        break;
+      }
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed':
+        this.countHistory(exec, 1);
+        break;
+      case 'StateFailed':
+        (exec.lastError ??= new Map()).set(`${event.state!.name}#${event.index ?? ''}`, String(event.Error));
+        break;
+      case 'StateRetried':
+        // Parallel/Map retries (Task retries are the runner's own, see runTask); a nested level reported it already
+        if (!retriedAlreadyReported(event)) {
+          this.onRetried(event, exec.lastError?.get(`${event.state!.name}#${event.index ?? ''}`) ?? 'unknown', exec);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * A Parallel/Map state is retried: records the retry and waits its backoff on the virtual clock
+   * before the state's branches / iterations start again: `IntervalSeconds * BackoffRate^(n-1)`,
+   * capped by `MaxDelaySeconds`, FULL jitter from the seeded PRNG, as for Task retries.
+   * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+   */
+  onRetried(event: InterpreterEvent, error: string, exec: ExecutionState): void {
+    exec.record.transitions++;
+    const name = event.state!.name;
+    const retrier = event.retry!.retrier;
+    const attempt = event.retry!.attempt;
+    const intervalSeconds = backoffSeconds(retrier, attempt);
+    const waitedSeconds = retrier.JitterStrategy === 'FULL' ? this.services.random() * intervalSeconds : intervalSeconds;
+    this.retries.push(retryRecord({
+      state: name,
+      attempt,
+      error: error || 'unknown',
+      intervalSeconds,
+      jitter: retrier.JitterStrategy ?? 'NONE',
+      execution: exec.index,
+    }, waitedSeconds));
+    if (waitedSeconds <= 0 || exec.abort.aborted) return;
+    const gates = (exec.retryGates ??= new Map());
+    const gate = this.clock.sleep(waitedSeconds * 1000, exec.abort.signal);
+    gates.set(name, gate);
+    this.inflight.add(gate);
+    void gate.then(() => {
+      this.inflight.delete(gate);
+      if (gates.get(name) === gate) gates.delete(name);
+    });
   }
 
   /** Resolves when no task of this run is in flight any more (their outcomes are ignored). */
   async settle(): Promise<void> {
-    while (this.inflight.size > 0) {
+    while (this.inflight.size > 0 || this.tasksRunning > 0) {
+      if (this.tasksRunning > 0) await new Promise<void>((resolve) => (this.tasksDrained = resolve));
       await Promise.allSettled([...this.inflight]);
     }
   }
@@ -1057,14 +1140,18 @@ class RunSession {
     return output;
   }
 
-  private invokeTask(machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState): Promise<Json> {
-    const task = this.runTask(machine, spec, input, exec);
-    this.inflight.add(task);
-    const done = (): void => {
-      this.inflight.delete(task);
-    };
-    task.then(done, done);
-    return task;
+  /** A Task state (counted as running until it settles, see {@link settle}). */
+  private async invokeTask(machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState): Promise<Json> {
+    this.tasksRunning++;
+    try {
+      return await this.runTask(machine, spec, input, exec);
+    } finally {
+      if (--this.tasksRunning === 0 && this.tasksDrained) {
+        const drained = this.tasksDrained;
+        this.tasksDrained = undefined;
+        drained();
+      }
+    }
   }
 
   /** A Task state: its attempts, with Retry on the virtual clock. https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html */
@@ -1085,7 +1172,7 @@ class RunSession {
       if ('heartbeat' in envelope) heartbeatSeconds = positive(envelope.heartbeat, 'HeartbeatSecondsPath');
     }
     const retriers = spec.retry ?? [];
-    const attempts = retriers.map(() => 0);
+    let attempts: number[] | undefined;
     for (let retryCount = 0; ; retryCount++) {
       try {
         return await this.attempt(machine, spec, input, exec, retryCount, timeoutSeconds, heartbeatSeconds);
@@ -1094,6 +1181,7 @@ class RunSession {
         // The first retrier whose ErrorEquals matches decides; exhausted, the error goes to Catch.
         const index = retriers.findIndex((r) => errorMatches(r.ErrorEquals, e));
         if (index < 0) throw e;
+        attempts ??= retriers.map(() => 0);
         const retrier = retriers[index];
         if (attempts[index] >= (retrier.MaxAttempts ?? 3)) throw e;
         attempts[index]++;
@@ -1153,34 +1241,35 @@ class RunSession {
     // handler gets its own copy (as the payload crosses the service API).
     const params = cloneJson(spec.sentinels ? substituteSentinels(input, tokenOf(), retryCount) : input, spec.name);
     const call = (this.calls[spec.name] = (this.calls[spec.name] ?? 0) + 1);
-    const fault = this.faults[spec.name] ?? this.faults[machine.stepNames.get(spec.name) ?? ''];
+    const fault = this.hasFaults ? this.faults[spec.name] ?? this.faults[machine.stepNames.get(spec.name) ?? ''] : undefined;
     const clock = this.clock;
     // TimeoutSeconds (Step Functions' default is 99999999 s) and HeartbeatSeconds, on the virtual clock.
     // https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
     const effectiveTimeout = timeoutSeconds ?? (callback ? DEFAULT_TASK_TIMEOUT_SECONDS : undefined);
-    let armHeartbeat: () => void = () => undefined;
-    const context = new HandlerContext(spec.name, machine.logicalId, record.name, record.executionArn, call, spec.resource,
-      retryCount, clock, tokenOf, () => armHeartbeat());
-    // The handler counts as running (no time skipping) until it settles, even after a timeout:
-    // its real duration is time the workflow waits for (the attempt awaits it below).
-    const release = clock.enter();
     if (heartbeatSeconds === undefined && !callback) {
+      const context = new HandlerContext(spec.name, machine.logicalId, record.name, record.executionArn, call, spec.resource,
+        retryCount, clock, tokenOf, NO_HEARTBEAT);
       // Fast path: no heartbeat, no callback. A TimeoutSeconds alone needs no timer: while the
       // handler runs the clock never skips, so the deadline can only pass in real time or through
       // advance(); either way the attempt reports States.Timeout once the handler settled, which is
       // when the timer path would report it too (it awaits the handler's side effects).
       const start = effectiveTimeout === undefined ? 0 : clock.now();
       let result: unknown;
+      // The handler counts as running (no time skipping) until it settles: its real duration is time the workflow waits for.
+      clock.begin();
       try {
-        result = await this.perform(machine, spec, params, exec, context, fault, call);
+        result = await (fault === undefined
+          ? this.dispatch(machine, spec, params, exec, context)
+          : this.perform(machine, spec, params, exec, context, fault, call));
       } catch (e) {
+        if (fault === undefined) this.noteFatal(e);
         const timedOut = effectiveTimeout !== undefined && clock.now() - start >= effectiveTimeout * 1000;
         if (timedOut && e instanceof Error && !(e instanceof RunnerConfigurationError)) {
           throw statesTimeoutErrorSync(`Task '${spec.name}' timed out after ${effectiveTimeout} s (TimeoutSeconds)`);
         }
         throw e;
       } finally {
-        release();
+        clock.end();
         if (token !== undefined) services.tasks.delete(token);
       }
       if (effectiveTimeout !== undefined && clock.now() - start >= effectiveTimeout * 1000) {
@@ -1190,6 +1279,12 @@ class RunSession {
       return cloneJson(result, spec.name);
     }
 
+    let armHeartbeat: () => void = () => undefined;
+    const context = new HandlerContext(spec.name, machine.logicalId, record.name, record.executionArn, call, spec.resource,
+      retryCount, clock, tokenOf, () => armHeartbeat());
+    // The handler counts as running (no time skipping) until it settles, even after a timeout:
+    // its real duration is time the workflow waits for (the attempt awaits it below).
+    const release = clock.enter();
     let settled = false;
     let rejectAttempt!: (e: Error) => void;
     let resolveAttempt!: (v: Json) => void;
@@ -1325,12 +1420,17 @@ class RunSession {
       }
       return result;
     } catch (e) {
-      if (e instanceof RunnerConfigurationError) {
-        this.fail(e);
-      } else if (!(e instanceof Error)) {
-        this.fail(new Error(String(e)));
-      }
+      this.noteFatal(e);
       throw e;
+    }
+  }
+
+  /** A mistake in the test setup (or a non-Error thrown) ends the whole run: run() rejects with it. */
+  private noteFatal(e: unknown): void {
+    if (e instanceof RunnerConfigurationError) {
+      this.fail(e);
+    } else if (!(e instanceof Error)) {
+      this.fail(new Error(String(e)));
     }
   }
 
@@ -1359,7 +1459,17 @@ class RunSession {
     return undefined;
   }
 
-  private async dispatch(machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, context: TaskHandlerContext): Promise<unknown> {
+  /** The handler or built-in integration of a Task (a Lambda task with a handler: no extra promise layer). */
+  private dispatch(machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, context: TaskHandlerContext): Promise<unknown> {
+    const handler = this.handlers.get(spec.name);
+    const task = spec.task;
+    if (handler !== undefined && task.kind === 'lambda' && task.form === 'arn') return invokeLambdaHandler(handler, input, context);
+    return this.dispatchAsync(machine, spec, input, exec, context);
+  }
+
+  private async dispatchAsync(
+    machine: MachineModel, spec: TaskSpec, input: Json, exec: ExecutionState, context: TaskHandlerContext,
+  ): Promise<unknown> {
     // A state rendered under another name than its step's (e.g. a checkpoint resume copy) uses the step's handler.
     const handler = this.handlers.get(spec.name) ?? this.handlers.get(machine.stepNames.get(spec.name) ?? '');
     const task = spec.task;
@@ -1480,6 +1590,34 @@ function failureOf(error: unknown): { error?: string; cause?: string } {
     };
   }
   return { error: error.name, cause: typeof error.message === 'string' ? error.message : undefined };
+}
+
+/**
+ * What runner.serve() passes to run() to redrive an execution (internal: not part of RunOptions):
+ * the top-level state to continue from, its input, and the redrive count (`$$.Execution.RedriveCount`).
+ */
+export interface RedriveRunOptions extends RunOptions {
+  readonly resumeAt?: { readonly state: string; readonly input: Json; readonly redriveCount: number };
+}
+
+/** The prepared definition of `machine` starting at its top-level state `state` (built interpreters are cached by it). */
+function startingAt(machine: MachineModel, state: string): string {
+  const prepared = JSON.parse(machine.analysed.preparedJson) as { StartAt: string; States: Record<string, unknown> };
+  if (!(state in prepared.States)) throw new Error(`LocalWorkflowRunner: cannot redrive from '${state}': not a top-level state of '${machine.logicalId}'`);
+  prepared.StartAt = state;
+  return JSON.stringify(prepared);
+}
+
+let lastIsoMs = NaN;
+let lastIso = '';
+
+/** `new Date(ms).toISOString()`, remembered for the last value (executions started in the same millisecond). */
+function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 /** `$$.State` with an `EnteredTime` taken from `clock` whenever a path reads it. */

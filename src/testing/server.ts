@@ -19,6 +19,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { forEachState } from './definition';
 import type { MachineModel } from './model';
+import type { RedriveRunOptions } from './runner';
 import type { RunOptions, RunResult, RunStateEvent } from './types';
 
 /** Options of `runner.serve()`. */
@@ -30,12 +31,18 @@ export interface ServeOptions {
   /**
    * What `RedriveExecution` does once AWS's preconditions hold (Standard, FAILED/TIMED_OUT/ABORTED,
    * stopped less than 14 days ago):
-   * - `'refuse'` (default): answers `ExecutionNotRedrivable` with a message saying that the local
-   *   runner cannot continue an execution from its failed state;
+   * - `'resume'` (default): as AWS does, the execution continues from its unsuccessful top-level
+   *   state (the last one entered and not exited) with that state's input, under the same name and
+   *   ARN, its history kept, `redriveCount` + 1 (`$$.Execution.RedriveCount`); the states before it
+   *   are not run again. When that state is a Parallel or Map state, AWS reruns only its failed
+   *   branches/iterations, which the local interpreter cannot do: `ExecutionNotRedrivable` with a
+   *   message saying so (use `'rerun'`);
+   * - `'refuse'`: answers `ExecutionNotRedrivable`;
    * - `'rerun'`: runs the execution again from its start, with the same name, ARN and input, and
    *   `redriveCount` + 1. Unlike AWS, steps that succeeded run again (their handlers are called).
+   * https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
    */
-  readonly redrive?: 'refuse' | 'rerun';
+  readonly redrive?: 'resume' | 'refuse' | 'rerun';
 }
 
 /** One execution the endpoint knows, as `DescribeExecution` reports it. */
@@ -111,6 +118,8 @@ interface MutableExecution {
   events: Json[];
   /** Whether the runner reported the states live (RunOptions.onStateEvent). */
   live: boolean;
+  /** The last top-level state entered (its input as JSON), and whether it exited: where a redrive continues. */
+  topState?: { name: string; input: string; exited: boolean };
   abort?: AbortController;
   done?: Promise<void>;
 }
@@ -145,7 +154,8 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
   const types = stateTypes(machine);
   const executions: MutableExecution[] = [];
   const byArn = new Map<string, MutableExecution>();
-  const redriveMode = options.redrive ?? 'refuse';
+  const redriveMode = options.redrive ?? 'resume';
+  const topLevel = new Set(Object.keys(machine.definition.States ?? {}));
   let closing = false;
 
   const executionArnFor = (name: string): string => {
@@ -244,10 +254,11 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
     }
   };
 
-  const launch = (execution: MutableExecution, input: unknown): void => {
+  const launch = (execution: MutableExecution, input: unknown, resumeAt?: RedriveRunOptions['resumeAt']): void => {
     const abort = new AbortController();
     execution.abort = abort;
-    const runOptions: RunOptions = {
+    const runOptions: RedriveRunOptions = {
+      resumeAt,
       executionName: execution.name,
       executionArn: execution.executionArn,
       signal: abort.signal,
@@ -256,8 +267,13 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
       onStateEvent: (e: RunStateEvent) => {
         if (execution.status !== 'RUNNING' || execution.abort !== abort) return;
         execution.live = true;
+        const stateInput = e.type === 'StateEntered' ? JSON.stringify(e.input ?? null) : '';
+        if (topLevel.has(e.stateName)) {
+          if (e.type === 'StateEntered') execution.topState = { name: e.stateName, input: stateInput, exited: false };
+          else if (execution.topState?.name === e.stateName) execution.topState.exited = true;
+        }
         const data = e.type === 'StateEntered'
-          ? { stateEnteredEventDetails: { name: e.stateName, input: JSON.stringify(e.input ?? null), inputDetails: { truncated: false } } }
+          ? { stateEnteredEventDetails: { name: e.stateName, input: stateInput, inputDetails: { truncated: false } } }
           : { stateExitedEventDetails: { name: e.stateName, output: JSON.stringify(e.output ?? null), outputDetails: { truncated: false } } };
         event(execution, `${e.stateType}${e.type}`, data);
       },
@@ -450,19 +466,32 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
       const e = findExecution(body.executionArn);
       const status = redriveStatus(e);
       if (status.status !== 'REDRIVABLE') throw new SfnApiError('ExecutionNotRedrivable', `${status.reason}: '${e.executionArn}'`);
-      if (redriveMode !== 'rerun') {
+      if (redriveMode === 'refuse') {
         throw new SfnApiError(
           'ExecutionNotRedrivable',
-          'LocalWorkflowRunner cannot continue an execution from its failed state (the execution would be redrivable on AWS). ' +
-            "Pass { redrive: 'rerun' } to runner.serve() to re-run it from the start instead (its succeeded steps run again).",
+          "Redrive is off for this local endpoint (runner.serve({ redrive: 'refuse' })); the execution would be redrivable on AWS.",
         );
+      }
+      let resumeAt: RedriveRunOptions['resumeAt'];
+      if (redriveMode === 'resume') {
+        const point = e.topState;
+        const type = point ? types.get(point.name) : undefined;
+        if (!point || point.exited) {
+          throw new SfnApiError('ExecutionNotRedrivable', `LocalWorkflowRunner cannot tell which state '${e.executionArn}' failed in (every state it entered exited). ` +
+            "Pass { redrive: 'rerun' } to runner.serve() to re-run it from the start instead.");
+        }
+        if (type === 'Parallel' || type === 'Map') {
+          throw new SfnApiError('ExecutionNotRedrivable', `'${e.executionArn}' failed in the ${type} state '${point.name}': AWS redrives only its failed branches/iterations, ` +
+            "which the local interpreter cannot do. Pass { redrive: 'rerun' } to runner.serve() to re-run the execution from the start instead (its succeeded steps run again).");
+        }
+        resumeAt = { state: point.name, input: JSON.parse(point.input), redriveCount: e.redriveCount + 1 };
       }
       e.status = 'RUNNING';
       e.redriveCount++;
       e.redriveDate = clock();
       for (const key of ['stopDate', 'output', 'error', 'cause', 'result'] as const) delete e[key];
       event(e, 'ExecutionRedriven', { executionRedrivenEventDetails: { redriveCount: e.redriveCount } });
-      launch(e, JSON.parse(e.input));
+      launch(e, JSON.parse(e.input), resumeAt);
       return { redriveDate: epoch(e.redriveDate) };
     },
     SendTaskSuccess: (body) => {

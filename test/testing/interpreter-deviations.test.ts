@@ -133,9 +133,11 @@ describe('aws-local-stepfunctions still deviates where the runner corrects it', 
     expect(r.output).toBe('no');
   });
 
-  test('an escaped backslash in an intrinsic string literal is dropped (Step Functions keeps one backslash; NOT corrected; documented)', async () => {
+  test('an escaped backslash in an intrinsic string literal is dropped, and so is a backslash read from a path (the runner loads the interpreter with its intrinsic escapes corrected: intrinsic-escapes.test.ts)', async () => {
     const r = await outcome({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'k.$': "States.Format('a\\\\b{}', $.x)" }, End: true } } }, { x: 1 });
     expect(r.output).toEqual({ k: 'ab1' });
+    const fromPath = await outcome({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'k.$': "States.Format('{}', $.x)" }, End: true } } }, { x: 'a\\b' });
+    expect(fromPath.output).toEqual({ k: 'ab' });
   });
 
   test('a Pass state with a falsy Result (0, false, "") outputs its input (NOT corrected by the runner; documented)', async () => {

@@ -165,9 +165,6 @@ export class Saga extends Workflow {
    * `parameters: { 'ClientToken.$': Saga.idempotencyKey('Ship item') }`.
    */
   public static idempotencyKey(stepName: string): string {
-    if (stepName.includes('\\')) {
-      throw new Error(`Saga.idempotencyKey: step name '${stepName}' contains a backslash; saga step names may not contain '\\'. Rename the step.`);
-    }
     return `States.Format('{}:${escapeIntrinsic(stepName)}', $$.Execution.Name)`;
   }
 
@@ -352,9 +349,6 @@ export class Saga extends Workflow {
     const keys = new Map<string, string>();
     const claim = (step: IWorkflowStep | undefined, where: string): void => {
       if (!step) return;
-      if (step.name.includes('\\')) {
-        throw workflowError(this, `${where} name '${step.name}' contains a backslash, which the saga cannot embed in its idempotency keys. Rename the step without '\\'.`);
-      }
       const other = names.get(step.name);
       if (other !== undefined) {
         throw workflowError(this, `the step name '${step.name}' is used twice (${other} and ${where}); every action and compensation renders its own state, so names must be unique. ` +
@@ -541,10 +535,10 @@ function worstCaseRetryWait(policy: RetryPolicy): number | undefined {
 }
 
 /**
- * Escapes a literal for a single-quoted string inside an intrinsic function (`'`, `{` and `}`
- * are reserved there). Backslashes are refused earlier (the local interpreter's validator
- * rejects escaped backslashes).
+ * Escapes a literal for a single-quoted string inside an intrinsic function: `'`, `{`, `}` and `\`
+ * are reserved there and escaped with a backslash ("Reserved characters in intrinsic functions",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html).
  */
 function escapeIntrinsic(value: string): string {
-  return value.replace(/'/g, "\\'").replace(/\{/g, '\\{').replace(/\}/g, '\\}');
+  return value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\{/g, '\\{').replace(/\}/g, '\\}');
 }

@@ -17,12 +17,18 @@ export function asJson(value: unknown): Json {
  * `payload` must be the handler's own copy; the result is returned as is (the caller serializes it once,
  * as it crosses the Lambda API, and checks its size).
  */
-export async function invokeLambdaHandler(handler: TaskHandler, payload: Json, context: TaskHandlerContext): Promise<unknown> {
+export function invokeLambdaHandler(handler: TaskHandler, payload: Json, context: TaskHandlerContext): Promise<unknown> {
+  let result: unknown;
   try {
-    return await handler(payload, context);
+    result = handler(payload, context);
   } catch (e) {
-    throw fromHandlerError(e);
+    return Promise.reject(fromHandlerError(e));
   }
+  return Promise.resolve(result).then(undefined, rethrowHandlerError);
+}
+
+function rethrowHandlerError(e: unknown): never {
+  throw fromHandlerError(e);
 }
 
 /** Calls a user handler standing in for a non-Lambda service call; a thrown error becomes `name` / `message`. Same contract as {@link invokeLambdaHandler}. */

@@ -1,6 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Saga, Step } from '../../../src';
 import { Faults, LocalWorkflowRunner } from '../../../src/testing';
 import { aslOf, DEFAULT_LAMBDA_RETRY, inlineFunction, newStack } from '../../util';
@@ -130,25 +129,41 @@ describe('defect 3: per-step result selection keeps the saga state bounded', () 
   });
 });
 
-describe('the backslash ban on saga step names (issue 11)', () => {
-  test('AWS accepts an escaped backslash in an intrinsic string; the local interpreter still drops it, so the ban stays (lift it when this test fails)', async () => {
-    // GIVEN the idempotency-key intrinsic the saga would render for a step named 'a\b'
+describe('saga step names with a backslash (issue 11: the ban is lifted)', () => {
+  test('the idempotency-key intrinsic escapes the backslash; executed, every step receives <execution name>:<step name> with one backslash, as AWS builds it', async () => {
+    // GIVEN a saga whose steps are named with backslashes (and the other reserved characters)
     const stack = newStack();
-    const pass = new sfn.Pass(stack, 'P', { parameters: { 'key.$': "States.Format('{}:a\\\\b', $$.Execution.Name)" } });
-    const machine = new sfn.StateMachine(stack, 'M', { definitionBody: sfn.DefinitionBody.fromChainable(pass) });
-    expect(aslOf(Template.fromStack(stack)).States.P.Parameters['key.$']).toBe("States.Format('{}:a\\\\b', $$.Execution.Name)");
+    const fn = inlineFunction(stack, 'Fn');
+    const saga = new Saga(stack, 'Saga', {
+      steps: [
+        { action: Step.lambda('Reserve\\EU', fn), compensation: Step.lambda('Release\\', fn) },
+        { action: Step.lambda("Charge {card} 'x'", fn) },
+      ],
+    });
+    // THEN the key is rendered with the escapes Step Functions defines for intrinsic strings
+    // ("Reserved characters in intrinsic functions", https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html)
+    expect(Saga.idempotencyKey('Reserve\\EU')).toBe("States.Format('{}:Reserve\\\\EU', $$.Execution.Name)");
+    expect(aslOf(Template.fromStack(stack)).States['Reserve\\EU'].Parameters['idempotencyKey.$']).toBe("States.Format('{}:Reserve\\\\EU', $$.Execution.Name)");
 
-    // WHEN / THEN
-    // AWS evaluates it to '<name>:a\\b' ("Reserved characters in intrinsic functions",
-    // https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html); aws-local-stepfunctions
-    // 3.0.0 drops the escaped backslash, so a local run would prove idempotency keys AWS never builds.
-    const runner = await LocalWorkflowRunner.create(machine);
+    // WHEN it runs locally, the last step failing
+    const keys: Record<string, string> = {};
+    const record = (name: string, out: object) => async (e: any) => {
+      keys[name] = e.idempotencyKey;
+      return out;
+    };
+    const runner = await LocalWorkflowRunner.create(saga, {
+      handlers: { 'Reserve\\EU': record('Reserve\\EU', { id: 1 }), 'Release\\': record('Release\\', { ok: true }), "Charge {card} 'x'": record('Charge', { id: 2 }) },
+    });
     try {
-      const r = await runner.run({}, { executionName: 'exec-1' });
-      expect(r.output).toEqual({ key: 'exec-1:ab' });
+      const ok = await runner.run({}, { executionName: 'exec-1' });
+      expect(ok.status).toBe('SUCCEEDED');
+      expect(keys).toEqual({ 'Reserve\\EU': 'exec-1:Reserve\\EU', 'Charge': "exec-1:Charge {card} 'x'" });
+      const failed = await runner.run({}, { executionName: 'exec-2', faults: { "Charge {card} 'x'": Faults.fail('Declined') } });
+      expect(failed.status).toBe('FAILED');
+      expect(failed.statesEntered).toContain('Release\\');
+      expect(keys['Release\\']).toBe('exec-2:Release\\');
     } finally {
       await runner.close();
     }
-    expect(() => Saga.idempotencyKey('a\\b')).toThrow(/contains a backslash/);
   });
 });

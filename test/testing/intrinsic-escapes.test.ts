@@ -1,0 +1,41 @@
+/**
+ * Escaped characters in intrinsic-function string literals, as Step Functions reads them: `\'` is
+ * `'`, `\{` is `{`, `\}` is `}`, `\\` is one backslash ("Reserved characters in intrinsic functions",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html), and a value read from
+ * a path keeps its backslashes. aws-local-stepfunctions 3.0.0 drops them (interpreter-deviations.test.ts);
+ * the runner loads it with those three passages corrected (src/testing/interpreter.ts).
+ */
+import { templateWith } from './asl';
+import { LocalWorkflowRunner } from '../../src/testing';
+import { intrinsicEscapesCorrected } from '../../src/testing/interpreter';
+
+// Intrinsic text (as in the definition, after JSON decoding) -> what Step Functions evaluates it to, with $.x = 'n'
+const CASES: Array<[string, string, unknown]> = [
+  ['escaped backslash', "States.Format('{}:a\\\\b', $.x)", 'n:a\\b'],
+  ['escaped backslash before the closing quote', "States.Format('{}:ab\\\\', $.x)", 'n:ab\\'],
+  ['escaped backslashes around a placeholder', "States.Format('\\\\{}\\\\', $.x)", '\\n\\'],
+  ['escaped braces are not a placeholder', "States.Format('x\\{\\}{}', $.x)", 'x{}n'],
+  ['escaped quote', "States.Format('it\\'s {}', $.x)", "it's n"],
+  ['escaped brace in another function', "States.StringSplit('a\\{b', '\\{')", ['a', 'b']],
+  ['a backslash read from a path is kept', "States.Format('{}', $.y)", 'a\\b'],
+  ['a literal without escapes is unchanged', "States.Format('{}-{}', $.x, 'z')", 'n-z'],
+];
+
+describe('intrinsic string escapes are evaluated as Step Functions does', () => {
+  test('the runner loads the interpreter with the correction (fails when aws-local-stepfunctions changes those passages)', () => {
+    expect(intrinsicEscapesCorrected()).toBe(true);
+  });
+
+  test.each(CASES)('%s: %s', async (_what, intrinsic, expected) => {
+    const runner = await LocalWorkflowRunner.create({
+      template: templateWith({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'k.$': intrinsic }, End: true } } }),
+    });
+    try {
+      const r = await runner.run({ x: 'n', y: 'a\\b' });
+      expect(r.status).toBe('SUCCEEDED');
+      expect(r.output).toEqual({ k: expected });
+    } finally {
+      await runner.close();
+    }
+  });
+});
