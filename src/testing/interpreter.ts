@@ -5,6 +5,7 @@
  * is created, so importing the main library never loads it.
  */
 import type { AslRetrySpec } from './definition';
+import { loadInterpreterPackage } from './version';
 
 /** A JSON value, as the interpreter sees it. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -118,6 +119,16 @@ export function interpreterModule(): InterpreterModule {
 
 /** Whether the loaded interpreter has the intrinsic-escape correction (see {@link loadWithIntrinsicEscapes}). */
 let intrinsicEscapesFixed = false;
+/** Whether the loaded interpreter's States.JsonMerge returns a new object (see {@link loadWithIntrinsicEscapes}). */
+let jsonMergeCopies = false;
+/** aws-local-stepfunctions 3.0.0's States.JsonMerge, and the same merge into a new object. */
+const JSON_MERGE_PATCH: [string, string] = ['    return Object.assign(obj1, obj2);', '    return Object.assign({}, obj1, obj2);'];
+
+/** True when the runner's interpreter merges with States.JsonMerge into a new object, as Step Functions does. */
+export function jsonMergeReturnsCopy(): boolean {
+  interpreterModule();
+  return jsonMergeCopies;
+}
 
 /** True when the runner's interpreter reads escaped characters in intrinsic strings as Step Functions does. */
 export function intrinsicEscapesCorrected(): boolean {
@@ -180,31 +191,29 @@ function __lrRestore(v) { return typeof v === "string" && v.indexOf("\\u0000") >
  * and {@link intrinsicEscapesCorrected} reports false (test/testing/intrinsic-escapes.test.ts fails then).
  */
 function loadWithIntrinsicEscapes(): InterpreterModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require('fs') as typeof import('fs');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const path = require('path') as typeof import('path');
-  const file = require.resolve('aws-local-stepfunctions');
-  let source = fs.readFileSync(file, 'utf8');
-  for (const [from, to] of INTRINSIC_PATCHES) {
-    if (source.split(from).length !== 2) {
-      intrinsicEscapesFixed = false;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
-      return require('aws-local-stepfunctions') as InterpreterModule;
+  let patched = false;
+  let merged = false;
+  const pkg = loadInterpreterPackage((original) => {
+    let source = original;
+    // States.JsonMerge returns a new object on AWS and leaves its arguments (values read from the
+    // state) as they were: https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-json-manipulate.
+    // aws-local-stepfunctions 3.0.0 merges into its first argument (`Object.assign(obj1, obj2)`),
+    // so a path read again afterwards (e.g. a checkpoint block's results) would see the merge.
+    if (source.split(JSON_MERGE_PATCH[0]).length === 2) {
+      source = source.replace(JSON_MERGE_PATCH[0], () => JSON_MERGE_PATCH[1]);
+      merged = true;
     }
-    source = source.replace(from, () => to);
-  }
-  const dir = path.dirname(file);
-  const requireFromPackage = (id: string): unknown => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return id.startsWith('node:') ? require(id) : require(require.resolve(id, { paths: [dir] }));
-  };
-  const mod = { exports: {} as Record<string, unknown> };
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval, no-new-func
-  const factory = new Function('exports', 'require', 'module', '__filename', '__dirname', INTRINSIC_HELPERS + source);
-  factory(mod.exports, requireFromPackage, mod, file, dir);
-  intrinsicEscapesFixed = true;
-  return mod.exports as unknown as InterpreterModule;
+    const withMerge = source;
+    for (const [from, to] of INTRINSIC_PATCHES) {
+      if (source.split(from).length !== 2) return withMerge;
+      source = source.replace(from, () => to);
+    }
+    patched = true;
+    return INTRINSIC_HELPERS + source;
+  });
+  intrinsicEscapesFixed = patched;
+  jsonMergeCopies = merged;
+  return pkg as InterpreterModule;
 }
 
 /** Root machines built by {@link buildInterpreterMachine} (their runs get the synchronous event sink). */

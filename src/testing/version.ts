@@ -20,10 +20,11 @@ const DEFERRED_DEPENDENCIES: Readonly<Record<string, 'function' | 'object'>> = {
  * would, except that {@link DEFERRED_DEPENDENCIES} are loaded on first use instead of when the
  * bundle loads: most of the package's load time is its definition validator, which the runner calls
  * only with `validateDefinitions: true`. Every other dependency (jsonpath-plus, p-limit, ...) is
- * the very module `require` returns, so patches on it apply. Falls back to `require` when the
- * package resolves to something else than that bundle.
+ * the very module `require` returns, so patches on it apply. `patch` may rewrite the bundle's
+ * source before it is evaluated. Falls back to `require` (unpatched) when the package resolves to
+ * something else than that bundle.
  */
-export function loadInterpreterPackage(): unknown {
+export function loadInterpreterPackage(patch?: (source: string) => string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
   const main = require.resolve('aws-local-stepfunctions');
   if (!/[\\/]build[\\/]main\.node\.cjs$/.test(main)) {
@@ -53,7 +54,8 @@ export function loadInterpreterPackage(): unknown {
     });
   };
   const mod: { exports: unknown } = { exports: {} };
-  const source = `${fs.readFileSync(main, 'utf8')}\n//# sourceURL=${main}`;
+  const original = fs.readFileSync(main, 'utf8');
+  const source = `${patch ? patch(original) : original}\n//# sourceURL=${main}`;
   // Evaluated in the caller's realm (in jest: the test context), as `require` would.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval, no-new-func
   new Function('exports', 'require', 'module', '__filename', '__dirname', source)(mod.exports, bundleRequire, mod, main, dir);

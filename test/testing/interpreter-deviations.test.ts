@@ -140,6 +140,11 @@ describe('aws-local-stepfunctions still deviates where the runner corrects it', 
     expect(fromPath.output).toEqual({ k: 'ab' });
   });
 
+  test('States.JsonMerge merges into its first argument, so a later read of that path sees the merge (the runner loads it merging into a new object: intrinsic-escapes.test.ts)', async () => {
+    const r = await outcome({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'merged.$': 'States.JsonMerge($.a, $.b, false)', 'a.$': '$.a' }, End: true } } }, { a: { x: 1 }, b: { y: 2 } });
+    expect(r.output).toEqual({ merged: { x: 1, y: 2 }, a: { x: 1, y: 2 } });
+  });
+
   test('a Pass state with a falsy Result (0, false, "") outputs its input (NOT corrected by the runner; documented)', async () => {
     const r = await outcome({ StartAt: 'P', States: { P: { Type: 'Pass', Result: 0, ResultPath: '$.n', End: true } } }, {});
     expect(r.output).toEqual({ n: {} });

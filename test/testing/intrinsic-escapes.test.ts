@@ -7,7 +7,7 @@
  */
 import { templateWith } from './asl';
 import { LocalWorkflowRunner } from '../../src/testing';
-import { intrinsicEscapesCorrected } from '../../src/testing/interpreter';
+import { intrinsicEscapesCorrected, jsonMergeReturnsCopy } from '../../src/testing/interpreter';
 
 // Intrinsic text (as in the definition, after JSON decoding) -> what Step Functions evaluates it to, with $.x = 'n'
 const CASES: Array<[string, string, unknown]> = [
@@ -34,6 +34,29 @@ describe('intrinsic string escapes are evaluated as Step Functions does', () => 
       const r = await runner.run({ x: 'n', y: 'a\\b' });
       expect(r.status).toBe('SUCCEEDED');
       expect(r.output).toEqual({ k: expected });
+    } finally {
+      await runner.close();
+    }
+  });
+});
+
+describe('States.JsonMerge returns a new object, as Step Functions does', () => {
+  // https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-json-manipulate
+  // aws-local-stepfunctions 3.0.0 merges into its first argument; the runner loads it corrected.
+  test('the runner loads the interpreter with the correction (fails when aws-local-stepfunctions changes that passage)', () => {
+    expect(jsonMergeReturnsCopy()).toBe(true);
+  });
+
+  test('the first argument, read again after the merge, is unchanged', async () => {
+    const runner = await LocalWorkflowRunner.create({
+      template: templateWith({
+        StartAt: 'P',
+        States: { P: { Type: 'Pass', Parameters: { 'merged.$': 'States.JsonMerge($.a, $.b, false)', 'a.$': '$.a' }, End: true } },
+      }),
+    });
+    try {
+      const r = await runner.run({ a: { x: 1 }, b: { y: 2 } });
+      expect(r.output).toEqual({ merged: { x: 1, y: 2 }, a: { x: 1 } });
     } finally {
       await runner.close();
     }

@@ -281,7 +281,9 @@ describe('Saga: idempotency keys of steps that build their own request', () => {
   test('Saga.idempotencyKey escapes the reserved characters of intrinsic strings', () => {
     expect(Saga.idempotencyKey('Ship item')).toBe("States.Format('{}:Ship item', $$.Execution.Name)");
     expect(Saga.idempotencyKey("Bob's {box}")).toBe("States.Format('{}:Bob\\'s \\{box\\}', $$.Execution.Name)");
-    expect(() => Saga.idempotencyKey('a\\b')).toThrow(/contains a backslash/);
+    // a backslash is escaped too (AWS reads `\\` as one backslash in an intrinsic string:
+    // https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html)
+    expect(Saga.idempotencyKey('a\\b')).toBe("States.Format('{}:a\\\\b', $$.Execution.Name)");
   });
 
   test('an AWS SDK action reads its key with Saga.idempotencyKey', () => {
@@ -369,9 +371,8 @@ describe('Saga: bad input', () => {
       .toThrow(/before the pivot \('A'\)/);
   });
 
-  test('a backslash in a step name', () => {
-    expect(() => build([{ action: s('A\\1'), compensation: s('U') }, { action: s('B') }]))
-      .toThrow(/steps\[0\]\.action name 'A\\1' contains a backslash/);
+  test('a backslash in a step name is accepted (escaped in the generated intrinsics; executed in saga-defects.test.ts)', () => {
+    expect(() => build([{ action: s('A\\1'), compensation: s('U') }, { action: s('B') }])).not.toThrow();
   });
 
   test('a compensation name too long for its generated states', () => {
