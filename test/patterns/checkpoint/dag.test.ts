@@ -1,5 +1,5 @@
-import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { DIAMOND_CHAIN_FAN, FakeClock, settle, stepCalls, stepHandlers } from './helpers';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { checkpointFirstAsSomeoneElse, DIAMOND_CHAIN_FAN, FakeClock, settle, stepCalls, stepHandlers } from './helpers';
 import { CheckpointedWorkflow, Step, WorkflowType } from '../../../src';
 import { Faults, LocalWorkflowRunner } from '../../../src/testing';
 import { inlineFunction, newStack } from '../../util';
@@ -25,18 +25,7 @@ const impl = async (step: string, event: any) => {
   await new Promise((resolve) => setTimeout(resolve, 2 + (step.length % 3)));
   if (event.conflict === step) {
     // another writer (e.g. an execution whose lease was broken by hand) checkpoints this step first
-    await runner.dynamodb.send(new PutItemCommand({
-      TableName: runner.tableName(workflow.table.table),
-      Item: {
-        pk: { S: event.checkpoint.partitionKey },
-        sk: { S: `step#${step}` },
-        step: { S: step },
-        generation: { S: event.checkpoint.generation },
-        executionId: { S: 'someone-else' },
-        result: { S: '{}' },
-        expiresAt: { N: event.checkpoint.expiresAt },
-      },
-    }));
+    await checkpointFirstAsSomeoneElse(runner, workflow, step, event);
   }
   if (event.ownConditionFails === step) {
     // the step's own conditional write was refused: not a checkpoint conflict

@@ -91,3 +91,24 @@ export const DIAMOND_CHAIN_FAN: Record<string, string[]> = {
   Fan3: ['Merge'],
   Publish: ['Fan1', 'Fan2', 'Fan3'],
 };
+
+/**
+ * Another writer (e.g. an execution whose lease was broken by hand) checkpoints `step` of the run
+ * described by `event.checkpoint` first: the run's own checkpoint write must then conflict.
+ */
+export async function checkpointFirstAsSomeoneElse(
+  runner: LocalWorkflowRunner, workflow: CheckpointedWorkflow, step: string, event: any,
+): Promise<void> {
+  await runner.dynamodb.send(new ddb.PutItemCommand({
+    TableName: runner.tableName(workflow.table.table),
+    Item: {
+      pk: { S: event.checkpoint.partitionKey },
+      sk: { S: `step#${step}` },
+      step: { S: step },
+      generation: { S: event.checkpoint.generation },
+      executionId: { S: 'someone-else' },
+      result: { S: '{}' },
+      expiresAt: { N: event.checkpoint.expiresAt },
+    },
+  }));
+}

@@ -1,5 +1,5 @@
-import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { FakeClock, stepCalls, stepHandlers } from './helpers';
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { checkpointFirstAsSomeoneElse, FakeClock, stepCalls, stepHandlers } from './helpers';
 import { CheckpointedWorkflow, Step } from '../../../src';
 import { Faults, LocalWorkflowRunner } from '../../../src/testing';
 import { inlineFunction, newStack } from '../../util';
@@ -18,17 +18,7 @@ const calls = new Map<string, number>();
 const impl = async (step: string, event: any) => {
   if (event.conflict === step) {
     // another writer (e.g. an execution whose lease was broken by hand) checkpoints this step first
-    await runner.dynamodb.send(new PutItemCommand({
-      TableName: runner.tableName(workflow.table.table),
-      Item: {
-        pk: { S: event.checkpoint.partitionKey },
-        sk: { S: `step#${step}` },
-        generation: { S: event.checkpoint.generation },
-        executionId: { S: 'someone-else' },
-        result: { S: '{}' },
-        expiresAt: { N: event.checkpoint.expiresAt },
-      },
-    }));
+    await checkpointFirstAsSomeoneElse(runner, workflow, step, event);
   }
   const i = STEPS.indexOf(step);
   const previous = i === 0 ? event.seed : event.results[STEPS[i - 1]].value;
