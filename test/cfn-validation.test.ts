@@ -24,10 +24,12 @@ describe('aws-cdk-lib built-in template validation', () => {
   });
 
   test('the validation really runs in this file (control: an invalid template fails)', () => {
-    // A resource property of the wrong type is an error for the CloudFormation schema check.
+    // A resource property of the wrong type is an error for the CloudFormation schema check. A
+    // resource type the examples already have lets aws-cdk-lib reuse the engine the first test
+    // started (it starts a new one, seconds of CPU, for a template with a type it has not seen).
     const app = new App({ context: STRICT });
     const stack = new Stack(app, 'Broken');
-    new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { DelaySeconds: 'not-a-number', NoSuchProperty: true } });
+    new CfnResource(stack, 'Logs', { type: 'AWS::Logs::LogGroup', properties: { RetentionInDays: 'not-a-number', NoSuchProperty: true } });
     expect(() => app.synth()).toThrow(/Additional properties are not allowed/);
   });
 });

@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
-import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, IResolveContext, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { DEFAULTS } from './constants';
@@ -120,4 +121,47 @@ export function allowLogsToUseKey(scope: IConstruct, key: kms.IKey, logGroupArn:
     resources: ['*'],
     conditions: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn } },
   }));
+}
+
+/**
+ * Computes the logical id of `fn.currentVersion` once per synthesis instead of at every
+ * resolution. aws-cdk-lib names that version `<id><hash of the function's resolved properties>`
+ * (so that a changed configuration publishes a new version) and recomputes the hash each time the
+ * id is resolved: about nine times per function and synthesis (references, validation, tree
+ * metadata, template), each resolving the whole function resource.
+ *
+ * The id is still computed by aws-cdk-lib; it is only remembered from the moment the construct
+ * tree is validated, which aws-cdk-lib does after aspects and reference resolution, when no
+ * construct changes any more, and until the next validation (the next `synth()`), which computes
+ * it afresh. Before that (construction, aspects), every resolution computes it as before.
+ * @internal
+ */
+export function memoizeCurrentVersionId(fn: lambda.Function): void {
+  const cfn = fn.currentVersion.node.defaultChild as CfnElement;
+  // the token aws-cdk-lib's currentVersion gave the version as its logical id
+  const original = (cfn as unknown as { _logicalIdOverride?: string })._logicalIdOverride;
+  if (original === undefined) {
+    return;
+  }
+  let frozen = false;
+  let remembered: string | undefined;
+  cfn.overrideLogicalId(Lazy.uncachedString({
+    produce: (context: IResolveContext) => {
+      if (remembered !== undefined) {
+        return remembered;
+      }
+      const id = context.resolve(original) as string;
+      if (frozen) {
+        remembered = id;
+      }
+      return id;
+    },
+  }, { displayHint: `${cfn.node.path}.LogicalID` }));
+  fn.node.addValidation({
+    validate: () => {
+      frozen = true;
+      remembered = undefined;
+      return [];
+    },
+  });
 }

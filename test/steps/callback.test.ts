@@ -121,12 +121,11 @@ describe('Step.callback: a .waitForTaskToken task, rendered with IAM derived fro
   });
 });
 
-describe('Step.callback executed locally (the handler answers the token)', () => {
-  // KNOWN GAP of the local runner (issue 11, owned by the runner helpers): aws-local-stepfunctions
-  // has no `$$.Task.Token`, so the run fails "Path expression '$$.Task.Token' does not point to a
-  // value". `test.failing` passes while the gap exists and fails as soon as the runner provides the
-  // token: then turn it into a plain `test`.
-  test.failing('the Lambda receives the token and the state; its answer is the step result', async () => {
+describe('Step.callback executed locally (the answer sent with the token is the step result)', () => {
+  // A .waitForTaskToken task waits for SendTaskSuccess/SendTaskFailure with its token; what the
+  // Lambda returns is not the step's result:
+  // https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token
+  test('the Lambda receives the token and the state; the answer sent with the token is the step result', async () => {
     const stack = newStack();
     const approver = inlineFunction(stack, 'Approver');
     const workflow = new SequentialWorkflow(stack, 'Wf', {
@@ -137,17 +136,22 @@ describe('Step.callback executed locally (the handler answers the token)', () =>
       handlers: {
         Approve: async (event: any) => {
           events.push(event);
-          return { approved: true, by: 'alice', note: 'x'.repeat(1000) };
+          return { ignored: 'the invocation result of a callback task is not its output' };
         },
       },
     });
     try {
-      const result = await runner.run({ orderId: 'o-1' });
+      const done = runner.run({ orderId: 'o-1' });
+      const pending = await runner.waitForCallback('Approve');
+      expect(pending.stateName).toBe('Approve');
+      expect(events).toHaveLength(1);
+      expect(events[0].input).toEqual({ orderId: 'o-1' });
+      expect(events[0].taskToken).toBe(pending.token);
+      runner.sendTaskSuccess(pending.token, { approved: true, by: 'alice', note: 'x'.repeat(1000) });
+      const result = await done;
       expect(result).toMatchObject({ error: undefined, cause: undefined });
       expect(result.status).toBe('SUCCEEDED');
       expect(result.output).toEqual({ orderId: 'o-1', results: { Approve: { approved: true } } });
-      expect(events[0].input).toEqual({ orderId: 'o-1' });
-      expect(Object.keys(events[0])).toContain('taskToken');
     } finally {
       await runner.close();
     }
