@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { bundleEntry } from './bundling';
 import { DEFAULTS, newestNodeRuntime } from './constants';
 import { Placement, functionHome } from './function-placement';
-import { InlinePolicyRole, sharedFunctionLogGroup } from './function-support';
+import { InlinePolicyRole, memoizeCurrentVersionId, sharedFunctionLogGroup } from './function-support';
 import { workflowError } from '../core/errors';
 import { validateDurationRange, validateNonNegativeInteger } from '../core/validation';
 import { acknowledgeSynchronousInvocation, grantLogStreamWrites } from '../nag';
@@ -330,6 +330,7 @@ export class WorkflowFunction extends Construct implements iam.IGrantable, ec2.I
       version: this.function.currentVersion,
       provisionedConcurrentExecutions: Token.isUnresolved(provisioned) || provisioned > 0 ? provisioned : undefined,
     });
+    memoizeCurrentVersionId(this.function);
     if (scaling) {
       const target = this.alias.addAutoScaling({
         minCapacity: scaling.minCapacity ?? provisioned,
