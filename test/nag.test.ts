@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Saga, SequentialWorkflow, Step, WorkflowFunction } from '../src';
+import { HybridWorkflow, Placement, Saga, SequentialWorkflow, Step, WorkflowFunction } from '../src';
 import { complianceFindings } from './compliance/harness';
 import { addLibraryStatements, addLibraryWildcardPolicy, LIBRARY_WILDCARD_POLICY_ID, RESOURCE_STAR_FINDING } from '../src/nag';
 
@@ -188,5 +188,25 @@ describe('the library wildcard policy', () => {
       PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' }] },
       Roles: [{ Ref: Match.stringLikeRegexp('^Mine') }],
     });
+  });
+});
+
+describe('cdk-nag with parts the library placed in nested stacks', () => {
+  test('functions, function alarms and Express children in nested stacks have zero findings too', () => {
+    const findings = complianceFindings((outdir) => {
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'Placed', { env: ENV });
+      const fns = ['A', 'B', 'C'].map((id) => new WorkflowFunction(stack, id, { code, placement: Placement.NESTED_STACK }));
+      new Saga(stack, 'Saga', {
+        steps: [{ action: Step.lambda('Reserve', fns[0]), compensation: Step.lambda('Release', fns[1]) }, { action: Step.lambda('Ship', fns[2]) }],
+        alarms: { functionAlarmsPlacement: Placement.NESTED_STACK },
+      });
+      new HybridWorkflow(stack, 'Hybrid', {
+        steps: [{ step: Step.lambda('Check', fns[2], { idempotent: true }), express: true }, { step: Step.lambda('Book', fns[0]) }],
+        expressChildren: { placement: Placement.NESTED_STACK },
+      });
+      return app;
+    }, ['AwsSolutions', 'Serverless']).map((f) => `${f.rule} at ${f.path}`);
+    expect(findings).toEqual([]);
   });
 });

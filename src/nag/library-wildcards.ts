@@ -139,9 +139,7 @@ export function addLibraryWildcardPolicy(role: iam.IRole, statements: iam.Policy
     if (reason === undefined) {
       acknowledgeOnce(policy, RESOURCE_STAR_FINDING, LIBRARY_WILDCARD_REASON);
     } else {
-      for (const id of wildcardFindings(policy, statement)) {
-        acknowledgeOnce(policy, id, reason);
-      }
+      acknowledgeWildcardFindings(policy, statement, reason);
     }
   }
   return { statementAdded: true, policyDependable: policy ?? libraryPolicyWithRoom(role, 0) };
@@ -460,6 +458,29 @@ const PSEUDO_LENGTH: { [ref: string]: number } = {
   'AWS::URLSuffix': 14,
   'AWS::StackName': 128,
 };
+
+/**
+ * Acknowledges the exact wildcard findings of `statement` on `policy`. A resource that is a token
+ * is resolved again when the construct tree is validated, after aws-cdk-lib has turned references
+ * to other stacks (e.g. a child state machine the library placed in a nested stack) into the
+ * parameters and nested-stack outputs the template holds, so the acknowledgment names the finding
+ * cdk-nag reports on that template.
+ */
+function acknowledgeWildcardFindings(policy: iam.ManagedPolicy, statement: iam.PolicyStatement, reason: string): void {
+  for (const id of wildcardFindings(policy, statement)) {
+    acknowledgeOnce(policy, id, reason);
+  }
+  if (statement.resources.some((r) => Token.isUnresolved(r))) {
+    policy.node.addValidation({
+      validate: () => {
+        for (const id of wildcardFindings(policy, statement)) {
+          acknowledgeOnce(policy, id, reason);
+        }
+        return [];
+      },
+    });
+  }
+}
 
 function acknowledgeOnce(policy: iam.ManagedPolicy, id: string, reason: string): void {
   const done = acknowledged.get(policy) ?? new Set<string>();
