@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnResource, IAspect, NestedStack, Stack } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 
 /**
@@ -76,6 +76,10 @@ export function functionHome(fn: Construct, placement: Placement): Construct {
   for (let i = 2; shard.ids.has(id); i++) id = `${fn.node.id}${i}`;
   shard.ids.add(id);
   const home = new Construct(shard.scope, id);
+  // Aspects the user adds to the function or a construct around it (Tags.of(fn).add(...), say) reach
+  // the resources in the nested stack too: those of the stack and above reach them anyway.
+  const between = fn.node.scopes.slice(fn.node.scopes.indexOf(stack) + 1);
+  Aspects.of(home).add(new ForwardAspects(between));
   Annotations.of(fn).addInfoV2('cdk-stateful-workflows:functionPlacement',
     `The resources of this WorkflowFunction are in the nested stack ${shard.scope.node.path} (at ${home.node.path}): ` +
     (placement === Placement.AUTO
@@ -98,4 +102,21 @@ export function resourcesOf(stack: Stack): number {
   };
   visit(stack);
   return n;
+}
+
+/**
+ * Applies to the nodes it visits the aspects of `scopes` (the function's own construct and those
+ * between it and its stack), so that moving a function's resources to a nested stack does not hide
+ * them from aspects such as `Tags.of(fn)`.
+ */
+class ForwardAspects implements IAspect {
+  public constructor(private readonly scopes: IConstruct[]) {}
+
+  public visit(node: IConstruct): void {
+    for (const scope of this.scopes) {
+      for (const aspect of Aspects.of(scope).all) {
+        aspect.visit(node);
+      }
+    }
+  }
 }

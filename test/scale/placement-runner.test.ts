@@ -1,3 +1,6 @@
+import { Stack, Tags } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Construct } from 'constructs';
 import { Placement, Saga, Step } from '../../src';
 import { LocalWorkflowRunner } from '../../src/testing';
 import { inlineFunction, newStack } from '../util';
@@ -30,4 +33,21 @@ test('a saga whose functions live in a nested stack runs and compensates locally
   } finally {
     await runner.close();
   }
+});
+
+test('aspects on a moved function or a construct around it (Tags.of) reach its resources in the nested stack', () => {
+  const stack = newStack();
+  const service = new Construct(stack, 'Billing');
+  const fn = inlineFunction(service, 'Charge', { placement: Placement.NESTED_STACK });
+  Tags.of(service).add('team', 'billing');
+  Tags.of(fn).add('cost-center', '42');
+  const nested = Stack.of(fn.function);
+  expect(nested).not.toBe(stack);
+  const template = Template.fromStack(nested);
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Tags: Match.arrayWith([{ Key: 'cost-center', Value: '42' }, { Key: 'team', Value: 'billing' }]),
+  });
+  template.hasResourceProperties('AWS::IAM::Role', {
+    Tags: Match.arrayWith([{ Key: 'cost-center', Value: '42' }, { Key: 'team', Value: 'billing' }]),
+  });
 });
