@@ -9,7 +9,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnTemplate, TemplateResolver } from '../testing/template-resolver';
+import { mergeNestedTemplates } from '../testing/nested-templates';
+import { CfnResource, CfnTemplate, TemplateResolver } from '../testing/template-resolver';
 
 /** An ASL state, loosely typed. */
 export type AslState = Record<string, unknown> & { readonly Type: string };
@@ -117,7 +118,12 @@ export interface AssemblyTemplate {
   readonly template: CfnTemplate;
 }
 
-/** Every stack template of a cloud assembly directory (nested assemblies and nested stacks included). */
+/**
+ * Every stack template of a cloud assembly directory (nested assemblies included), each with its
+ * nested stacks merged in (`mergeNestedTemplates`): a workflow whose children, functions or alarms
+ * the library placed in nested stacks reads as one template, with prefixed logical ids for the
+ * nested resources.
+ */
 export function assemblyTemplates(dir: string): AssemblyTemplate[] {
   const manifestFile = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) {
@@ -125,25 +131,35 @@ export function assemblyTemplates(dir: string): AssemblyTemplate[] {
   }
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { artifacts?: Record<string, { type: string; properties?: Record<string, unknown>; displayName?: string }> };
   const out: AssemblyTemplate[] = [];
-  const seen = new Set<string>();
-  const addTemplate = (stack: string, file: string): void => {
-    if (seen.has(file) || !fs.existsSync(file)) return;
-    seen.add(file);
-    const template = JSON.parse(fs.readFileSync(file, 'utf8')) as CfnTemplate;
-    out.push({ stack, file, template });
-    // nested stacks: the parent's AWS::CloudFormation::Stack resource names its template asset
-    for (const [id, r] of Object.entries(template.Resources ?? {})) {
-      const asset = (r.Metadata as Record<string, unknown> | undefined)?.['aws:asset:path'];
-      if (r.Type === 'AWS::CloudFormation::Stack' && typeof asset === 'string') {
-        addTemplate(`${stack}/${id}`, path.join(path.dirname(file), asset));
-      }
-    }
+  const assets = assetFiles(dir);
+  // A nested stack's template: the file its resource names in `aws:asset:path` metadata (cdk synth
+  // adds it), else the file asset whose hash its TemplateURL ends with (the assets manifest).
+  const readNested = (_id: string, r: CfnResource): CfnTemplate | undefined => {
+    const asset = (r.Metadata as Record<string, unknown> | undefined)?.['aws:asset:path'];
+    const hash = /([0-9a-f]{64})\.json/.exec(JSON.stringify(r.Properties?.TemplateURL ?? ''))?.[1];
+    const file = typeof asset === 'string' ? path.join(dir, asset) : hash ? assets.get(hash) : undefined;
+    return file && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as CfnTemplate : undefined;
   };
   for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
     if (artifact.type === 'aws:cloudformation:stack' && typeof artifact.properties?.templateFile === 'string') {
-      addTemplate(artifact.displayName ?? id, path.join(dir, artifact.properties.templateFile));
+      const file = path.join(dir, artifact.properties.templateFile);
+      if (!fs.existsSync(file)) continue;
+      const template = mergeNestedTemplates(JSON.parse(fs.readFileSync(file, 'utf8')) as CfnTemplate, readNested);
+      out.push({ stack: artifact.displayName ?? id, file, template });
     } else if (artifact.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') {
       out.push(...assemblyTemplates(path.join(dir, artifact.properties.directoryName)));
+    }
+  }
+  return out;
+}
+
+/** The file assets of the assembly's asset manifests, by hash (their source paths). */
+function assetFiles(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.assets.json'))) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { files?: Record<string, { source?: { path?: string } }> };
+    for (const [hash, asset] of Object.entries(manifest.files ?? {})) {
+      if (typeof asset.source?.path === 'string') out.set(hash, path.join(dir, asset.source.path));
     }
   }
   return out;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { synthExamples, synthNotifyingSaga, tempDir } from './fixtures';
+import { synthExamples, synthNestedHybrid, synthNotifyingSaga, tempDir } from './fixtures';
 import { assemblyWorkflows, findWorkflow } from '../../src/cli/assembly';
 import { writeDiagrams } from '../../src/cli/diagram-command';
 import { main } from '../../src/cli/main';
@@ -228,6 +228,8 @@ describe('start-up', () => {
       expect(await isolated.main(['summary', notifying], io)).toBe(0);
       expect(await isolated.main(['diagram', notifying, '--out', tempDir('lazy')], io)).toBe(0);
     });
+    // the mocks outlive the isolated registry: drop them for the tests after this one
+    for (const heavy of ['aws-cdk-lib', 'aws-local-stepfunctions', 'dynalite', '@aws-sdk/client-dynamodb']) jest.dontMock(heavy);
     expect(out).toContain('NotifyStack/Payment');
   });
 });
@@ -245,5 +247,26 @@ describe('the executable', () => {
     expect(r.stderr).toContain('reading');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('NotifyStack/Payment  [STANDARD]  11 states');
+  });
+});
+
+describe('parts in nested stacks (Placement)', () => {
+  test.each([['with asset metadata (cdk synth)', true], ['without (found through the assets manifest)', false]])('%s: the child in the nested stack is listed, followed and run', async (_what, metadata) => {
+    const dir = synthNestedHybrid(metadata);
+    const workflows = assemblyWorkflows(dir);
+    expect(workflows.map((w) => [w.name, w.type])).toEqual([
+      ['NestedStack/Orders', 'STANDARD'],
+      ['NestedStack/Orders/ExpressChildren/ExpressGroup1', 'EXPRESS'],
+    ]);
+    const { code, out } = await cli('summary', dir);
+    expect(code).toBe(0);
+    expect(out).toMatch(/ {4}starts child \S*ExpressGroup1 \(OrdersExpressChildrenNestedStack\w+ExpressGroup1StateMachine\w+\)/);
+    const parent = findWorkflow(workflows, 'NestedStack/Orders');
+    const result = await runWorkflow(parent, {
+      handlers: { 'Validate order': async () => ({ valid: true }), 'Charge': async () => ({ charged: true }) },
+      input: { orderId: 'o-1' },
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.executions.map((e) => [e.type, e.status])).toEqual([['STANDARD', 'SUCCEEDED'], ['EXPRESS', 'SUCCEEDED']]);
   });
 });

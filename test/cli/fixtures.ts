@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { buildExamplesApp } from '../../examples/app-builder';
-import { Saga, Step, WorkflowFunction } from '../../src';
+import { HybridWorkflow, Placement, Saga, Step, WorkflowFunction } from '../../src';
 
 /** A fresh temporary directory. */
 export function tempDir(prefix: string): string {
@@ -36,6 +36,26 @@ export function synthNotifyingSaga(): string {
       { action: Step.lambda('Book', fn('Book')) },
     ],
     alarms: { topic },
+  });
+  app.synth();
+  return outdir;
+}
+
+/**
+ * A HybridWorkflow whose Express child the library placed in a nested stack, synthesized with or
+ * without asset metadata (`cdk synth` adds it; a bare App does not).
+ */
+export function synthNestedHybrid(assetMetadata: boolean): string {
+  const outdir = tempDir('nested');
+  const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': assetMetadata } });
+  const stack = new Stack(app, 'NestedStack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const fn = (id: string): WorkflowFunction => new WorkflowFunction(stack, id, { code: lambda.Code.fromInline('exports.handler = async (e) => e;'), provisionedConcurrency: 0 });
+  new HybridWorkflow(stack, 'Orders', {
+    steps: [
+      { step: Step.lambda('Validate order', fn('Validate'), { idempotent: true, timeout: Duration.seconds(10) }), express: true },
+      { step: Step.lambda('Charge', fn('Charge')) },
+    ],
+    expressChildren: { placement: Placement.NESTED_STACK },
   });
   app.synth();
   return outdir;
