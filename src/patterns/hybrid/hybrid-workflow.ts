@@ -8,7 +8,7 @@ import { MAX_NAME_LENGTH, stepResultKey } from '../../core/validation';
 import { Workflow, WorkflowLoggingOptions, WorkflowProps } from '../../core/workflow';
 import { DEFAULTS } from '../../defaults/constants';
 import { Placement, resourcesOf, STACK_RESOURCES_FOR_FUNCTIONS } from '../../defaults/function-placement';
-import { WorkflowAlarmsOptions } from '../../defaults/workflow-alarms';
+import { AlarmOverride, WorkflowAlarmsOptions } from '../../defaults/workflow-alarms';
 import { ChildWorkflowStep } from '../../steps/child-workflow-step';
 import { isRetriable } from '../../steps/retry';
 import { SequentialWorkflow } from '../sequence/sequential-workflow';
@@ -62,8 +62,10 @@ export interface HybridExpressChildOptions {
    */
   readonly retry?: RetryPolicy;
   /**
-   * Alarms of each child.
-   * @default - the parent's `alarms` options
+   * Alarms of each child. A child's execution alarms (failed, timed out, aborted, throttled) do
+   * not notify unless their override sets `notify: true`: the parent retries a failed child and may
+   * catch its error, and what it does not absorb fails the parent, whose alarm notifies.
+   * @default - the parent's `alarms` options, with the children's execution alarms not notifying
    */
   readonly alarms?: WorkflowAlarmsOptions;
   /**
@@ -79,6 +81,23 @@ export interface HybridExpressChildOptions {
    * @default Placement.AUTO
    */
   readonly placement?: Placement;
+}
+
+/**
+ * The alarms of an Express child: its executions' alarms do not notify unless asked. The parent
+ * retries a failed child as a whole and may catch its error; what neither absorbs fails the
+ * parent, whose own ExecutionsFailed alarm notifies. A child alarm notifying would page for a
+ * failure a retry absorbed (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+ */
+function childAlarms(options: WorkflowAlarmsOptions | undefined): WorkflowAlarmsOptions {
+  const quiet = (o: AlarmOverride | undefined): AlarmOverride => ({ notify: false, ...o });
+  return {
+    ...options,
+    executionsFailed: quiet(options?.executionsFailed),
+    executionsTimedOut: quiet(options?.executionsTimedOut),
+    executionsAborted: quiet(options?.executionsAborted),
+    executionsThrottled: quiet(options?.executionsThrottled),
+  };
 }
 
 /** Resources of an Express child with the defaults, rounded up: state machine, role, policy, log group, alarms. */
@@ -198,7 +217,7 @@ export class HybridWorkflow extends Workflow {
         logging: { ...childOptions.logging, level: sfn.LogLevel.ALL },
         encryptionKey: props.encryptionKey,
         kmsDataKeyReusePeriod: props.kmsDataKeyReusePeriod,
-        alarms: childOptions.alarms ?? props.alarms,
+        alarms: childAlarms(childOptions.alarms ?? props.alarms),
       });
       this.expressChildren.push(child);
       for (const step of run.steps) {

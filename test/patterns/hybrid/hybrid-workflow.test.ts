@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { machineId, taskStatements } from './fixtures';
 import { ChildWorkflowStep, HybridWorkflow, IWorkflowStep, Step, WorkflowType } from '../../../src';
 import { Faults, LocalWorkflowRunner, TaskHandler } from '../../../src/testing';
@@ -99,6 +100,27 @@ describe('HybridWorkflow: generated machines', () => {
     const watching = (fn: string) => Object.keys(alarms).filter((id) => /FunctionErrors/.test(id) && new RegExp(`TestStack/${fn}(,|$)`).test(alarms[id].Properties.AlarmDescription));
     expect(watching('Validate')).toEqual([expect.stringMatching(/^OrdersExpressGroup1AlarmsFunctionErrors/)]);
     expect(watching('Charge')).toEqual([expect.stringMatching(/^OrdersAlarmsFunctionErrors/)]);
+  });
+
+  test('alarms: a child\'s execution alarms do not notify (the parent retries or catches a failed child; what it does not absorb fails the parent, whose alarm notifies); notify: true restores them', () => {
+    const s = newStack();
+    const topic = new sns.Topic(s, 'OnCall');
+    const f = inlineFunction(s, 'F', { provisionedConcurrency: 0, timeout: Duration.seconds(10) });
+    const build = (id: string, childAlarms?: object) => new HybridWorkflow(s, id, {
+      steps: [{ step: Step.lambda(`${id} check`, f, express), express: true }, { step: Step.lambda(`${id} book`, f) }],
+      alarms: { topic },
+      expressChildren: childAlarms ? { alarms: { topic, ...childAlarms } } : undefined,
+    });
+    const quiet = build('Quiet');
+    const loud = build('Loud', { executionsFailed: { notify: true } });
+    const actionsOf = (w: HybridWorkflow) => w.alarms!.alarms.map((a) => [a.node.id, w.alarms!.notifyingAlarms.includes(a)]);
+    expect(actionsOf(quiet)).toEqual(expect.arrayContaining([['ExecutionsFailed', true], ['ExecutionsTimedOutAbortedOrThrottled', true]]));
+    expect(actionsOf(quiet.expressChildren[0] as any)).toEqual(expect.arrayContaining([['ExecutionsFailed', false], ['ExecutionsTimedOutAbortedOrThrottled', false]]));
+    expect(actionsOf(loud.expressChildren[0] as any)).toEqual(expect.arrayContaining([['ExecutionsFailed', true]]));
+    const t = Template.fromStack(s);
+    const childFailed = Object.values<any>(t.findResources('AWS::CloudWatch::Alarm'))
+      .filter((a) => a.Properties.MetricName === 'ExecutionsFailed' && JSON.stringify(a.Properties.Dimensions).includes('ExpressGroup1'));
+    expect(childFailed.map((a) => (a.Properties.AlarmActions ?? []).length).sort()).toEqual([0, 1]);
   });
 
   test('IAM: the parent starts and follows its children and invokes only the Standard steps; each child invokes its own steps', () => {
