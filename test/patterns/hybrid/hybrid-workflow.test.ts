@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { machineId, taskStatements } from './fixtures';
 import { ChildWorkflowStep, HybridWorkflow, IWorkflowStep, Step, WorkflowType } from '../../../src';
 import { Faults, LocalWorkflowRunner, TaskHandler } from '../../../src/testing';
