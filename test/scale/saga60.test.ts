@@ -126,12 +126,17 @@ describe('a 60-step Saga with 120 WorkflowFunctions (issue 12)', () => {
   test.each([['defaults', () => defaults], ['named', () => named]])('%s: one role per function with only its own grants; the state machine invokes exactly the 119 aliases it runs', (_, get) => {
     const { stack, saga, functions } = get();
     const resources = resourcesOf(get());
+    // the logical ids of the functions of each stack (the saga's, or the nested stack WorkflowFunctions)
+    const idsByStack = new Map<Stack, Set<string>>();
+    for (const f of functions) {
+      const home = Stack.of(f.function);
+      if (!idsByStack.has(home)) idsByStack.set(home, new Set());
+      idsByStack.get(home)!.add(home.getLogicalId(f.function.node.defaultChild as CfnResource));
+    }
     for (const fn of functions) {
-      // the function's own stack: the saga's, or the nested stack WorkflowFunctions
       const home = Stack.of(fn.function);
       const homeResources = templateOf(home).Resources;
-      const functionIds = new Set(functions.filter((f) => Stack.of(f.function) === home)
-        .map((f) => home.getLogicalId(f.function.node.defaultChild as CfnResource)));
+      const functionIds = idsByStack.get(home)!;
       const role = fn.function.role!.node.defaultChild as CfnResource;
       const roleId = home.getLogicalId(role);
       // the function's role is its own
