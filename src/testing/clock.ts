@@ -108,14 +108,8 @@ export class VirtualClock {
 
   /** Marks work in progress (a handler running): no time skipping until the returned release is called. Idempotent release. */
   enter(): () => void {
-    this.active++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.active--;
-      if (this.active === 0 && this.holds === 0 && this.timers.length > 0) this.schedulePump();
-    };
+    this.begin();
+    return once(() => this.end());
   }
 
   /** {@link enter} without a release closure: pair every call with one {@link end}. */
@@ -126,19 +120,21 @@ export class VirtualClock {
   /** Ends a {@link begin}. */
   end(): void {
     this.active--;
-    if (this.active === 0 && this.holds === 0 && this.timers.length > 0) this.schedulePump();
+    this.pumpIfIdle();
   }
 
   /** Holds the clock (an outstanding callback): no automatic skipping until released. Idempotent release. */
   hold(): () => void {
     this.holds++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       this.holds--;
-      if (this.holds === 0 && this.active === 0 && this.timers.length > 0) this.schedulePump();
-    };
+      this.pumpIfIdle();
+    });
+  }
+
+  /** Skips time again once nothing runs, nothing holds the clock and a timer waits. */
+  private pumpIfIdle(): void {
+    if (this.active === 0 && this.holds === 0 && this.timers.length > 0) this.schedulePump();
   }
 
   /** Moves the clock forward by `ms` and fires every timer that became due. */
@@ -237,3 +233,13 @@ export function seededRandom(seed: number): () => number {
   };
 }
 /* eslint-enable no-bitwise */
+
+/** `fn`, callable many times, run the first time only (an idempotent release). */
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}

@@ -435,16 +435,11 @@ export async function serveWorkflow(target: ServeTarget, served: ServedMachine, 
       if (body.redriveFilter === 'NOT_REDRIVEN') list = list.filter((e) => e.redriveCount === 0);
       const { items, nextToken } = page(list, body, 100);
       return {
-        executions: items.map((e) => ({
-          executionArn: e.executionArn,
-          stateMachineArn: machine.arn,
-          name: e.name,
-          status: e.status,
-          startDate: epoch(e.startDate),
-          stopDate: epoch(e.stopDate),
-          redriveCount: e.redriveCount,
-          redriveDate: epoch(e.redriveDate),
-        })),
+        // the list items are DescribeExecution's summary fields
+        executions: items.map((e) => {
+          const { executionArn, stateMachineArn, name, status, startDate, stopDate, redriveCount, redriveDate } = describe(e);
+          return { executionArn, stateMachineArn, name, status, startDate, stopDate, redriveCount, redriveDate };
+        }),
         nextToken,
       };
     },
