@@ -1,3 +1,5 @@
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -63,4 +65,18 @@ export function logicalIdOf(template: Template, type: string, hint: string): str
     throw new Error(`expected one ${type} matching ${hint}, found ${ids.join(', ') || 'none'}`);
   }
   return ids[0];
+}
+
+/**
+ * Runs `script` (CommonJS, TypeScript through tsx) in a fresh Node.js process at the repository's
+ * root and returns what it wrote to stdout: for facts a jest process cannot show, such as which
+ * modules a `require` loads.
+ */
+export function runInFreshNode(script: string, options: { env?: NodeJS.ProcessEnv; stderr?: 'ignore' | 'inherit' } = {}): string {
+  return execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+    cwd: path.join(__dirname, '..'),
+    env: options.env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', options.stderr ?? 'ignore'],
+  });
 }

@@ -1,6 +1,5 @@
-import { execFileSync } from 'child_process';
-import * as path from 'path';
 import { executionNameForKey, MAX_EXECUTION_NAME_LENGTH, WorkflowClient } from '../../src/client';
+import { runInFreshNode } from '../util';
 
 /** StartExecution's name rules. https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html */
 const VALID = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
@@ -51,11 +50,7 @@ describe('the client entry point loads no SDK until used', () => {
       'const after = Object.keys(require.cache).some((k) => /@aws-sdk[\\\\/]client-sfn/.test(k));',
       'process.stdout.write(JSON.stringify({ loaded, after }));',
     ].join('\n');
-    const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
-      cwd: path.join(__dirname, '..', '..'),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const out = runInFreshNode(script);
     expect(JSON.parse(out)).toEqual({ loaded: [], after: true });
   });
 });

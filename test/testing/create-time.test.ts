@@ -3,11 +3,10 @@
  * like a user's jest worker: CDK_VALIDATION unset. The time it takes is measured by
  * bench/create.bench.ts (fresh jest processes), not asserted here.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { runInFreshNode } from '../util';
 
-const ROOT = path.join(__dirname, '..', '..');
 
 describe('LocalWorkflowRunner.create for a 10-step workflow', () => {
   test('GIVEN CDK_VALIDATION unset WHEN create() runs THEN it neither synthesizes the app nor loads the CloudFormation validation engine, and the workflow runs', () => {
@@ -41,7 +40,7 @@ describe('LocalWorkflowRunner.create for a 10-step workflow', () => {
     `;
     const env = { ...process.env };
     delete env.CDK_VALIDATION;
-    const out = JSON.parse(execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: ROOT, env, encoding: 'utf8' }));
+    const out = JSON.parse(runInFreshNode(script, { env }));
 
     // THEN
     expect(out).toEqual({

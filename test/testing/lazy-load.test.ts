@@ -1,5 +1,4 @@
-import { execFileSync } from 'child_process';
-import * as path from 'path';
+import { runInFreshNode } from '../util';
 
 describe('lazy loading of the heavy optional dependencies', () => {
   test('GIVEN the testing entry point WHEN it is imported THEN neither aws-local-stepfunctions nor dynalite is loaded', () => {
@@ -11,11 +10,7 @@ describe('lazy loading of the heavy optional dependencies', () => {
       'const after = Object.keys(require.cache).some((k) => /aws-local-stepfunctions/.test(k));',
       'process.stdout.write(JSON.stringify({ loaded, after }));',
     ].join('\n');
-    const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
-      cwd: path.join(__dirname, '..', '..'),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const out = runInFreshNode(script);
 
     // THEN (the control shows the probe can see the module once it is required)
     expect(JSON.parse(out)).toEqual({ loaded: [], after: true });
@@ -23,14 +18,14 @@ describe('lazy loading of the heavy optional dependencies', () => {
 });
 
 describe('loading aws-local-stepfunctions without its definition validator', () => {
-  const probe = (body: string): Record<string, unknown> => JSON.parse(execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', [
+  const probe = (body: string): Record<string, unknown> => JSON.parse(runInFreshNode([
     // aws-local-stepfunctions 3 needs Promise.withResolvers (Node >= 22; the runner polyfills it)
     'Promise.withResolvers ??= () => { let resolve, reject; const promise = new Promise((a, b) => { resolve = a; reject = b; }); return { promise, resolve, reject }; };',
     'const validatorLoaded = () => Object.keys(require.cache).some((k) => /node_modules[\\\\/]asl-validator[\\\\/]/.test(k));',
     '(async () => {',
     body,
     '})().catch((e) => { console.error(e); process.exit(1); });',
-  ].join('\n')], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  ].join('\n'), { stderr: 'inherit' }));
 
   test('GIVEN loadInterpreterPackage WHEN machines are built and run THEN asl-validator loads only when a definition is validated', () => {
     // WHEN

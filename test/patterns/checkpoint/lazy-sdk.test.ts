@@ -1,5 +1,4 @@
-import { execFileSync } from 'child_process';
-import * as path from 'path';
+import { runInFreshNode } from '../../util';
 
 describe('the main entry point loads no AWS SDK at synth time', () => {
   test('GIVEN src/index.ts WHEN it is required THEN no @aws-sdk/* module is loaded; a CheckpointClient loads it on first use', () => {
@@ -12,12 +11,7 @@ describe('the main entry point loads no AWS SDK at synth time', () => {
       'const afterConstructor = sdk().length;',
       "client.unlock('k').catch(() => undefined).finally(() => { process.stdout.write(JSON.stringify({ atImport, afterConstructor, afterUse: sdk().length > 0 })); client.destroy(); });",
     ].join('\n');
-    const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
-      cwd: path.join(__dirname, '..', '..', '..'),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 120_000,
-    });
+    const out = runInFreshNode(script);
 
     // THEN (the control shows the probe sees the SDK once the client uses it)
     expect(JSON.parse(out)).toEqual({ atImport: [], afterConstructor: 0, afterUse: true });
