@@ -30,7 +30,15 @@ export enum Placement {
  * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html) stay
  * for the workflows (state machine, role and policies, log groups, alarms, the nested stacks).
  */
-export const STACK_RESOURCES_FOR_FUNCTIONS = 460;
+export const STACK_RESOURCES_BEFORE_NESTING = 460;
+/**
+ * The construct id of the `index`-th (from 0) nested stack of a series: `base`, `base2`, `base3`...
+ * (the library's nested stacks of functions, function alarms and Express children).
+ */
+export function shardId(base: string, index: number): string {
+  return index === 0 ? base : `${base}${index + 1}`;
+}
+
 /** Resources of a WorkflowFunction with the defaults: function, role, version, alias. */
 const RESOURCES_PER_FUNCTION = 4;
 /**
@@ -56,13 +64,13 @@ export function functionHome(fn: Construct, placement: Placement): Construct {
   let held = 0;
   if (placement === Placement.AUTO) {
     held = resourcesOf(stack);
-    if (held + RESOURCES_PER_FUNCTION <= STACK_RESOURCES_FOR_FUNCTIONS) return fn;
+    if (held + RESOURCES_PER_FUNCTION <= STACK_RESOURCES_BEFORE_NESTING) return fn;
   }
   let shard = state.shards[state.shards.length - 1];
   if (!shard || shard.count >= FUNCTIONS_PER_NESTED_STACK) {
     const n = state.shards.length + 1;
     shard = {
-      scope: new NestedStack(stack, n === 1 ? 'WorkflowFunctions' : `WorkflowFunctions${n}`, {
+      scope: new NestedStack(stack, shardId('WorkflowFunctions', n - 1), {
         description: `WorkflowFunctions of ${stack.node.path} (cdk-stateful-workflows), ${FUNCTIONS_PER_NESTED_STACK} at most`,
       }),
       count: 0,
@@ -83,7 +91,7 @@ export function functionHome(fn: Construct, placement: Placement): Construct {
   Annotations.of(fn).addInfoV2('cdk-stateful-workflows:functionPlacement',
     `The resources of this WorkflowFunction are in the nested stack ${shard.scope.node.path} (at ${home.node.path}): ` +
     (placement === Placement.AUTO
-      ? `${stack.node.path} already holds ${held} resources, and a stack holds at most 500: the library keeps ${STACK_RESOURCES_FOR_FUNCTIONS} for functions and ${500 - STACK_RESOURCES_FOR_FUNCTIONS} for the workflows. `
+      ? `${stack.node.path} already holds ${held} resources, and a stack holds at most 500: the library keeps ${STACK_RESOURCES_BEFORE_NESTING} for functions and ${500 - STACK_RESOURCES_BEFORE_NESTING} for the workflows. `
       : 'placement is NESTED_STACK. ') +
     'Grants, alarms and workflows reach it across the stacks. Set placement: Placement.SAME_STACK to keep it in the stack.');
   return home;

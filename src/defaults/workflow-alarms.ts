@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
 import { CheckpointTable } from './checkpoint-table';
 import { DEFAULTS } from './constants';
-import { Placement } from './function-placement';
+import { Placement, shardId } from './function-placement';
 import { WorkflowFunction } from './workflow-function';
 import { workflowError } from '../core/errors';
 
@@ -363,7 +363,7 @@ export class WorkflowAlarms extends Construct {
    * `FunctionName` (each function a contributor). Chunks keep each query within 2,048 characters,
    * counting 64 characters per function name (the Lambda maximum) unless the name is a literal.
    * When a metric needs more than one query (AUTO) or on request, the alarms go to nested stacks
-   * of at most FUNCTIONS_PER_NESTED_STACK functions each.
+   * of at most FUNCTIONS_PER_ALARM_STACK functions each.
    */
   private addFunctionAlarms(specs: FunctionAlarmSpec[], placement: Placement): void {
     const active = specs.filter((spec) => spec.functions.length > 0 && spec.override.enabled !== false);
@@ -390,12 +390,12 @@ export class WorkflowAlarms extends Construct {
     // Each function name a nested stack's alarms reference becomes one of its parameters, and a
     // template has at most 200 parameters
     // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html):
-    // shards of at most FUNCTIONS_PER_NESTED_STACK functions leave room for the alarm actions' ARNs.
+    // shards of at most FUNCTIONS_PER_ALARM_STACK functions leave room for the alarm actions' ARNs.
     const all = [...new Set(active.flatMap((spec) => spec.functions))];
     const shards: NestedStack[] = [];
-    for (let start = 0; start < all.length; start += FUNCTIONS_PER_NESTED_STACK) {
-      const members = new Set(all.slice(start, start + FUNCTIONS_PER_NESTED_STACK));
-      const scope = new NestedStack(this, shards.length === 0 ? 'FunctionAlarms' : `FunctionAlarms${shards.length + 1}`, {
+    for (let start = 0; start < all.length; start += FUNCTIONS_PER_ALARM_STACK) {
+      const members = new Set(all.slice(start, start + FUNCTIONS_PER_ALARM_STACK));
+      const scope = new NestedStack(this, shardId('FunctionAlarms', shards.length), {
         description: `Function alarms of ${this.node.scope?.node.path ?? this.node.path} (cdk-stateful-workflows)`,
       });
       shards.push(scope);
@@ -422,7 +422,7 @@ interface FunctionAlarmSpec {
 }
 
 /** Functions per nested stack of function alarms (each name is one of its <= 200 parameters). */
-const FUNCTIONS_PER_NESTED_STACK = 150;
+const FUNCTIONS_PER_ALARM_STACK = 150;
 
 // Metrics Insights: SELECT FUNCTION(metric) FROM SCHEMA(namespace, dims) WHERE ... GROUP BY ...
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html);

@@ -7,7 +7,7 @@ import { WorkflowType } from '../../core/types';
 import { MAX_NAME_LENGTH, stepResultKey } from '../../core/validation';
 import { Workflow, WorkflowLoggingOptions, WorkflowProps } from '../../core/workflow';
 import { DEFAULTS } from '../../defaults/constants';
-import { Placement, resourcesOf, STACK_RESOURCES_FOR_FUNCTIONS } from '../../defaults/function-placement';
+import { Placement, resourcesOf, shardId, STACK_RESOURCES_BEFORE_NESTING } from '../../defaults/function-placement';
 import { AlarmOverride, WorkflowAlarmsOptions } from '../../defaults/workflow-alarms';
 import { ChildWorkflowStep } from '../../steps/child-workflow-step';
 import { isRetriable } from '../../steps/retry';
@@ -261,23 +261,23 @@ export class HybridWorkflow extends Workflow {
   /**
    * The scope of each Express child (by group index, from 1): the workflow itself, or nested stacks
    * of CHILDREN_PER_NESTED_STACK children when the placement asks for it or (AUTO) when the stack
-   * would hold more than STACK_RESOURCES_FOR_FUNCTIONS resources with them.
+   * would hold more than STACK_RESOURCES_BEFORE_NESTING resources with them.
    */
   private childScopes(children: number, placement: Placement): (groupIndex: number) => Construct {
     if (children === 0 || placement === Placement.SAME_STACK) return () => this;
     const stack = Stack.of(this);
     const held = resourcesOf(stack);
-    if (placement === Placement.AUTO && held + children * RESOURCES_PER_CHILD <= STACK_RESOURCES_FOR_FUNCTIONS) return () => this;
+    if (placement === Placement.AUTO && held + children * RESOURCES_PER_CHILD <= STACK_RESOURCES_BEFORE_NESTING) return () => this;
     const scopes: NestedStack[] = [];
     for (let i = 0; i < children; i += CHILDREN_PER_NESTED_STACK) {
-      scopes.push(new NestedStack(this, scopes.length === 0 ? 'ExpressChildren' : `ExpressChildren${scopes.length + 1}`, {
+      scopes.push(new NestedStack(this, shardId('ExpressChildren', scopes.length), {
         description: `Express children of ${this.node.path} (cdk-stateful-workflows)`,
       }));
     }
     Annotations.of(this).addInfoV2('cdk-stateful-workflows:expressChildrenNested',
       `The ${children} Express children are in ${scopes.length} nested stack(s) (${scopes.map((n) => n.node.path).join(', ')}), ${CHILDREN_PER_NESTED_STACK} each: ` +
       (placement === Placement.AUTO
-        ? `${stack.node.path} already holds ${held} resources and the children add about ${RESOURCES_PER_CHILD} each, above the ${STACK_RESOURCES_FOR_FUNCTIONS} the library fills before using nested stacks (a stack holds at most 500). `
+        ? `${stack.node.path} already holds ${held} resources and the children add about ${RESOURCES_PER_CHILD} each, above the ${STACK_RESOURCES_BEFORE_NESTING} the library fills before using nested stacks (a stack holds at most 500). `
         : 'expressChildren.placement is NESTED_STACK. ') +
       'Set expressChildren.placement to Placement.SAME_STACK to keep them in the stack.');
     return (groupIndex) => scopes[Math.floor((groupIndex - 1) / CHILDREN_PER_NESTED_STACK)];
