@@ -3,7 +3,8 @@
  * code a user writes without it ("hand-written", bench/scale/apps.ts: plain aws-cdk-lib, per Lambda a
  * Function + Role + Policy + LogGroup, no alias, alarms or checkpoints beyond the pattern itself).
  *
- *   npx projen bench scale              (BENCH_SAMPLES=5 for more samples, BENCH_SIZES=10,50 to choose N)
+ *   npx projen bench scale              (BENCH_SAMPLES=5 for more samples, BENCH_SIZES=10,50 to choose N,
+ *                                        BENCH_WITH_DEFAULTS=1 to add the hand-written app with the promised defaults)
  *
  * Every synth sample runs in a fresh process (module loading and aws-cdk-lib's template validation
  * included, as in `cdk synth`), ours and hand-written interleaved; medians and the ratio ours/hand-written
@@ -19,6 +20,8 @@ import { median, round } from './util';
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '10,50,200').split(',').map(Number);
 const ONLY = (process.env.BENCH_PATTERNS ?? '').split(',').filter(Boolean) as Pattern[];
+/** Also measure `hand-written+defaults` (the hand-written app with the library's promised defaults; see apps.ts). */
+const WITH_DEFAULTS = process.env.BENCH_WITH_DEFAULTS === '1';
 const LIMITS = { resources: 500, templateBytes: 1_000_000, definitionBytes: 1_048_576 };
 
 interface Sample {
@@ -96,9 +99,10 @@ async function main(): Promise<void> {
   const rows: any[] = [];
   for (const pattern of patterns) {
     for (const n of SIZES) {
-      const samples: Record<Impl, Sample[]> = { 'ours': [], 'hand-written': [] };
+      const samples: Record<Impl, Sample[]> = { 'ours': [], 'hand-written': [], 'hand-written+defaults': [] };
+      const impls: Impl[] = WITH_DEFAULTS ? ['ours', 'hand-written', 'hand-written+defaults'] : ['ours', 'hand-written'];
       for (let s = 0; s < SAMPLES; s++) {
-        for (const impl of ['ours', 'hand-written'] as Impl[]) samples[impl].push(sample(pattern, impl, n));
+        for (const impl of impls) samples[impl].push(sample(pattern, impl, n));
       }
       const summary = (impl: Impl) => {
         const list = samples[impl];
@@ -112,15 +116,23 @@ async function main(): Promise<void> {
       };
       const ours = summary('ours');
       const hand = summary('hand-written');
-      const cpuRatios = samples.ours.map((o, i) => o.cpuMs / samples['hand-written'][i].cpuMs);
+      const handDefaults = WITH_DEFAULTS ? summary('hand-written+defaults') : undefined;
+      // CPU ratio of paired samples (same round), over the pairs where both synthesized
+      const pairedRatio = (a: Impl, b: Impl): number | undefined => {
+        const ratios = samples[a].flatMap((x, i) => (x.ok && samples[b][i]?.ok ? [x.cpuMs / samples[b][i].cpuMs] : []));
+        return ratios.length ? round(median(ratios)) : undefined;
+      };
       const row = {
-        pattern, n, ours, handWritten: hand,
+        pattern, n, ours, handWritten: hand, handWrittenWithDefaults: handDefaults,
         transitions: { ours: await transitions(pattern, 'ours', n), handWritten: await transitions(pattern, 'hand-written', n) },
         ratios: {
           resources: ours.resources && hand.resources ? round(ours.resources / hand.resources) : undefined,
-          cpu: round(median(cpuRatios)),
-          wall: round(ours.wallMs / hand.wallMs),
-          peakRss: round(ours.peakRssMb / hand.peakRssMb),
+          cpu: pairedRatio('ours', 'hand-written'),
+          wall: ours.ok && hand.ok ? round(ours.wallMs / hand.wallMs) : undefined,
+          peakRss: ours.ok && hand.ok ? round(ours.peakRssMb / hand.peakRssMb) : undefined,
+          // what the promised defaults cost when written by hand, and ours against that
+          handDefaultsCpu: handDefaults ? pairedRatio('hand-written+defaults', 'hand-written') : undefined,
+          oursVsHandDefaultsCpu: handDefaults ? pairedRatio('ours', 'hand-written+defaults') : undefined,
         },
         withinLimits: {
           ours: !!ours.ok && (ours.largestStackResources ?? 0) <= LIMITS.resources && (ours.largestTemplateBytes ?? 0) <= LIMITS.templateBytes
@@ -136,9 +148,13 @@ async function main(): Promise<void> {
       console.log(`  ${pattern} N=${n}:`);
       console.log(line('ours', ours, row.transitions.ours));
       console.log(line('hand-written', hand, row.transitions.handWritten));
+      if (handDefaults) console.log(line('hand+defaults', handDefaults, '-'));
       console.log(`    ratios ours/hand-written: resources ${fmt(row.ratios.resources, 2)}, CPU ${fmt(row.ratios.cpu, 2)} (median of paired samples), ` +
         `wall ${fmt(row.ratios.wall, 2)}, peak RSS ${fmt(row.ratios.peakRss, 2)}; within every limit: ours ${row.withinLimits.ours ? 'yes' : 'NO'}, ` +
         `hand-written ${row.withinLimits.handWritten ? 'yes' : 'NO'}`);
+      if (handDefaults) {
+        console.log(`    CPU ratios: hand-written+defaults/hand-written ${fmt(row.ratios.handDefaultsCpu, 2)}, ours/hand-written+defaults ${fmt(row.ratios.oursVsHandDefaultsCpu, 2)}`);
+      }
     }
   }
   const out = path.join(__dirname, 'results', 'scale.json');

@@ -15,7 +15,14 @@ import { Construct } from 'constructs';
 
 export const PATTERNS = ['saga', 'checkpoint', 'hybrid', 'sequential', 'fan-out'] as const;
 export type Pattern = typeof PATTERNS[number];
-export type Impl = 'ours' | 'hand-written';
+/**
+ * `hand-written+defaults` is the reference point, not the goal: the same hand-written app with the
+ * defaults the library promises, written the way a user writes them by hand (active tracing, a
+ * published version and a `live` alias with provisioned concurrency that the state machine invokes,
+ * an Errors alarm per function and an ExecutionsFailed alarm per machine). It shows what those
+ * defaults cost aws-cdk-lib and its template validation whoever writes them.
+ */
+export type Impl = 'ours' | 'hand-written' | 'hand-written+defaults';
 
 export const ENV = { account: '123456789012', region: 'us-east-1' };
 export const CODE = 'exports.handler = async (e) => e;';
@@ -23,12 +30,15 @@ export const CODE = 'exports.handler = async (e) => e;';
 export const actionName = (i: number): string => `Step ${i + 1}`;
 export const undoName = (i: number): string => `Undo ${i + 1}`;
 
+/** Set while building `hand-written+defaults` (see Impl). */
+let withDefaults = false;
+
 /** The function a user writes by hand: Function + Role (+ Policy from the grant) + LogGroup. */
-function plainFn(scope: Construct, id: string): lambda.Function {
+function plainFn(scope: Construct, id: string): lambda.IFunction {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.RETAIN });
   const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   logGroup.grantWrite(role);
-  return new lambda.Function(scope, id, {
+  const fn = new lambda.Function(scope, id, {
     code: lambda.Code.fromInline(CODE),
     handler: 'index.handler',
     runtime: lambda.Runtime.NODEJS_24_X,
@@ -37,7 +47,12 @@ function plainFn(scope: Construct, id: string): lambda.Function {
     timeout: Duration.seconds(30),
     logGroup,
     role,
+    tracing: withDefaults ? lambda.Tracing.ACTIVE : undefined,
   });
+  if (!withDefaults) return fn;
+  const alias = new lambda.Alias(scope, `${id}Live`, { aliasName: 'live', version: fn.currentVersion, provisionedConcurrentExecutions: 1 });
+  alias.metricErrors({ period: Duration.minutes(5) }).createAlarm(scope, `${id}Errors`, { threshold: 1, evaluationPeriods: 1 });
+  return alias;
 }
 
 function invoke(scope: Construct, name: string, fn: lambda.IFunction, resultPath = `$.results.s${name.replace(/\W/g, '')}`): tasks.LambdaInvoke {
@@ -51,8 +66,13 @@ function chainOf(states: sfn.INextable[]): sfn.Chain {
 }
 
 export function handWritten(stack: Stack, pattern: Pattern, n: number): void {
-  const machine = (id: string, chain: sfn.IChainable, type = sfn.StateMachineType.STANDARD) =>
-    new sfn.StateMachine(stack, id, { definitionBody: sfn.DefinitionBody.fromChainable(chain), stateMachineType: type });
+  const machine = (id: string, chain: sfn.IChainable, type = sfn.StateMachineType.STANDARD) => {
+    const m = new sfn.StateMachine(stack, id, {
+      definitionBody: sfn.DefinitionBody.fromChainable(chain), stateMachineType: type, tracingEnabled: withDefaults || undefined,
+    });
+    if (withDefaults) m.metricFailed({ period: Duration.minutes(5) }).createAlarm(stack, `${id}Failed`, { threshold: 1, evaluationPeriods: 1 });
+    return m;
+  };
   switch (pattern) {
     case 'saga': {
       // One shared reverse chain of compensations: step i's Catch enters "Undo i-1" (or fails at once).
@@ -131,6 +151,15 @@ export function buildApp(pattern: Pattern, impl: Impl, n: number, props: { conte
   const app = new App({ context: props.context });
   const stack = new Stack(app, `${pattern}-${impl}-${n}`.replace(/[^A-Za-z0-9-]/g, ''), { env: ENV });
   // The library is loaded only for "ours": the hand-written process never pays for it.
-  if (impl === 'ours') require('./ours').build(stack, pattern, n); else handWritten(stack, pattern, n);
+  if (impl === 'ours') {
+    require('./ours').build(stack, pattern, n);
+  } else {
+    withDefaults = impl === 'hand-written+defaults';
+    try {
+      handWritten(stack, pattern, n);
+    } finally {
+      withDefaults = false;
+    }
+  }
   return { app, stack };
 }
