@@ -11,3 +11,18 @@ import { IConstruct } from 'constructs';
 export function workflowError(scope: IConstruct, message: string): Error {
   return new Error(`[${scope.node.path}] ${message}`);
 }
+
+/**
+ * `'a', 'b', 'c'` for an error message; a long list keeps its first and last names and says how
+ * many it has (`'S1', 'S2', 'S3', … 'S998' (998 steps)`), so a 1,000-step workflow's error stays
+ * readable.
+ *
+ * @internal
+ */
+export function quotedNames(names: readonly string[], noun = 'steps', max = 6): string {
+  const quote = (n: string) => `'${n}'`;
+  if (names.length <= max) {
+    return names.map(quote).join(', ');
+  }
+  return `${names.slice(0, max - 1).map(quote).join(', ')}, … ${quote(names[names.length - 1])} (${names.length} ${noun})`;
+}

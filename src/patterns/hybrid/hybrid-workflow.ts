@@ -1,7 +1,7 @@
 import { Annotations, Duration, NestedStack, Stack, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { workflowError } from '../../core/errors';
+import { quotedNames, workflowError } from '../../core/errors';
 import { IWorkflowStep, RetryPolicy, StepBinding } from '../../core/step';
 import { WorkflowType } from '../../core/types';
 import { MAX_NAME_LENGTH, stepResultKey } from '../../core/validation';
@@ -303,14 +303,18 @@ export class HybridWorkflow extends Workflow {
 
   /** The declared timeouts of a group must fit in one Express execution. */
   private validateGroupTimeout(steps: IWorkflowStep[], childTimeout: Duration, groupIndex: number): void {
+    const limit = childTimeout.toSeconds({ integral: false });
     let total = 0;
+    // the first step whose timeout no longer fits with the ones before it
+    let firstOver: IWorkflowStep | undefined;
     for (const step of steps) {
       const seconds = step.timeout!.toSeconds({ integral: false });
       if (Token.isUnresolved(seconds)) return;
       total += seconds;
+      if (total > limit && firstOver === undefined) firstOver = step;
     }
-    if (total > childTimeout.toSeconds({ integral: false })) {
-      throw workflowError(this, `the express steps ${steps.map((s) => `'${s.name}'`).join(', ')} (Express child ${groupIndex}) declare ${total} s of timeouts in total, more than the Express child's ${childTimeout.toHumanString()}. Shorten their timeouts, or split the group with a Standard step (drop express on one of them).`);
+    if (firstOver) {
+      throw workflowError(this, `the express steps ${quotedNames(steps.map((s) => s.name))} (Express child ${groupIndex}) declare ${total} s of timeouts in total, more than the Express child's ${childTimeout.toHumanString()}; the steps before '${firstOver.name}' fit. Shorten their timeouts, or split the group with a Standard step (drop express on '${firstOver.name}' or an earlier one; each run of express steps becomes its own child).`);
     }
   }
 }

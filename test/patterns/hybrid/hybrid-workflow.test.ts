@@ -165,7 +165,24 @@ describe('HybridWorkflow: bad input fails at synth time with the step, the reaso
         { step: Step.lambda('A', f, { idempotent: true, timeout: Duration.minutes(3) }), express: true },
         { step: Step.lambda('B', f, { idempotent: true, timeout: Duration.minutes(3) }), express: true },
       ],
-    })).toThrow(/the express steps 'A', 'B' \(Express child 1\) declare 360 s of timeouts in total, more than the Express child's 5 minutes\. .*split the group/);
+    })).toThrow(/the express steps 'A', 'B' \(Express child 1\) declare 360 s of timeouts in total, more than the Express child's 5 minutes; the steps before 'B' fit\. .*split the group with a Standard step \(drop express on 'B' or an earlier one/);
+  });
+
+  test('a 1,000-step express group: the error names the first and last steps, the count, and where to split', () => {
+    const s = newStack();
+    const f = fnIn(s);
+    const steps = Array.from({ length: 1000 }, (_, i) => ({
+      step: Step.lambda(`S${i + 1}`, f, { idempotent: true, timeout: Duration.seconds(30) }), express: true,
+    }));
+    let message = '';
+    try {
+      new HybridWorkflow(s, 'H', { steps });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    // 10 x 30 s fit in the child's 5 minutes; the 11th is where a Standard step must split the group
+    expect(message).toMatch(/^\[TestStack\/H\] the express steps 'S1', 'S2', 'S3', 'S4', 'S5', … 'S1000' \(1000 steps\) \(Express child 1\) declare 30000 s of timeouts in total, more than the Express child's 5 minutes; the steps before 'S11' fit\./);
+    expect(message.length).toBeLessThan(500);
   });
 
   test('an express step that waits for a callback (.waitForTaskToken)', () => {
