@@ -1,8 +1,9 @@
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
 import { HybridWorkflow, Placement, Saga, SequentialWorkflow, Step, WorkflowFunction } from '../src';
 import { complianceFindings } from './compliance/harness';
 import { addLibraryStatements, addLibraryWildcardPolicy, LIBRARY_WILDCARD_POLICY_ID, RESOURCE_STAR_FINDING } from '../src/nag';
@@ -208,5 +209,37 @@ describe('cdk-nag with parts the library placed in nested stacks', () => {
       return app;
     }, ['AwsSolutions', 'Serverless']).map((f) => `${f.rule} at ${f.path}`);
     expect(findings).toEqual([]);
+  });
+
+  test("a user's acknowledgment on a moved function, or on a construct around it, reaches its resources in the nested stack; another function's finding is still reported", () => {
+    const findings = (acknowledgeOn: 'function' | 'service' | 'nothing') => complianceFindings((outdir) => {
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'Placed', { env: ENV });
+      const service = new Construct(stack, 'Service');
+      const fn = new WorkflowFunction(service, 'Fn', { code, placement: Placement.NESTED_STACK });
+      const other = new WorkflowFunction(stack, 'Other', { code, placement: Placement.NESTED_STACK });
+      new SequentialWorkflow(stack, 'Wf', { steps: [Step.lambda('A', fn), Step.lambda('B', other)] });
+      fn.role.addToPrincipalPolicy(deleteAnyTable());
+      other.role.addToPrincipalPolicy(deleteAnyTable());
+      // acknowledged after the function was created, as users do
+      const reason = 'DeleteTable on any table is this cleanup function\'s job (test).';
+      const acks = [{ id: RESOURCE_STAR_FINDING, reason }, { id: 'Serverless-LambdaStarPermissions', reason }];
+      if (acknowledgeOn === 'function') Validations.of(fn).acknowledge(...acks);
+      if (acknowledgeOn === 'service') Validations.of(service).acknowledge(...acks);
+      return app;
+    }, ['AwsSolutions', 'Serverless']).map((f) => `${f.rule} at ${f.path}`);
+    // the resources are in the nested stack, not under Placed/Service/Fn
+    const otherFindings = [
+      `${RESOURCE_STAR_FINDING} at Placed/WorkflowFunctions/Other/ServiceRole/Resource`,
+      'Serverless-LambdaStarPermissions at Placed/WorkflowFunctions/Other/ServiceRole/Resource',
+    ];
+    expect(findings('nothing')).toEqual([
+      `${RESOURCE_STAR_FINDING} at Placed/WorkflowFunctions/Fn/ServiceRole/Resource`,
+      otherFindings[0],
+      'Serverless-LambdaStarPermissions at Placed/WorkflowFunctions/Fn/ServiceRole/Resource',
+      otherFindings[1],
+    ]);
+    expect(findings('function')).toEqual(otherFindings);
+    expect(findings('service')).toEqual(otherFindings);
   });
 });

@@ -1,4 +1,4 @@
-import { Annotations, Aspects, CfnResource, IAspect, NestedStack, Stack } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnResource, IAspect, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 
 /**
@@ -87,7 +87,7 @@ export function functionHome(fn: Construct, placement: Placement): Construct {
   // Aspects the user adds to the function or a construct around it (Tags.of(fn).add(...), say) reach
   // the resources in the nested stack too: those of the stack and above reach them anyway.
   const between = fn.node.scopes.slice(fn.node.scopes.indexOf(stack) + 1);
-  Aspects.of(home).add(new ForwardAspects(between));
+  Aspects.of(home).add(new ForwardAspects(home, between));
   Annotations.of(fn).addInfoV2('cdk-stateful-workflows:functionPlacement',
     `The resources of this WorkflowFunction are in the nested stack ${shard.scope.node.path} (at ${home.node.path}): ` +
     (placement === Placement.AUTO
@@ -116,11 +116,30 @@ export function resourcesOf(stack: Stack): number {
  * Applies to the nodes it visits the aspects of `scopes` (the function's own construct and those
  * between it and its stack), so that moving a function's resources to a nested stack does not hide
  * them from aspects such as `Tags.of(fn)`.
+ *
+ * It also forwards the acknowledgments of those scopes (`Validations.of(fn).acknowledge(...)`,
+ * cdk-nag 3's way to suppress a finding) to `home`: aws-cdk-lib matches an acknowledgment to a
+ * finding by the construct path of the resource or one of its ancestors, and the moved resources
+ * are not under the function's path. Aspects run after the app's code, so acknowledgments added
+ * after the function was created are forwarded too.
  */
 class ForwardAspects implements IAspect {
-  public constructor(private readonly scopes: IConstruct[]) {}
+  private forwarded = false;
+
+  public constructor(private readonly home: IConstruct, private readonly scopes: IConstruct[]) {}
 
   public visit(node: IConstruct): void {
+    if (node === this.home && !this.forwarded) {
+      this.forwarded = true;
+      for (const scope of this.scopes) {
+        for (const entry of scope.node.metadata) {
+          if (entry.type === ACKNOWLEDGED_RULES && entry.data && typeof entry.data === 'object') {
+            const acks = Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ id, reason }));
+            if (acks.length > 0) Validations.of(this.home).acknowledge(...acks);
+          }
+        }
+      }
+    }
     for (const scope of this.scopes) {
       for (const aspect of Aspects.of(scope).all) {
         aspect.visit(node);
@@ -128,3 +147,6 @@ class ForwardAspects implements IAspect {
     }
   }
 }
+
+/** The metadata type of `Validations.of(scope).acknowledge()` (aws-cdk-lib core, read by its validation). */
+const ACKNOWLEDGED_RULES = 'aws:cdk:acknowledged-rules';
