@@ -50,6 +50,17 @@ export const FUNCTIONS_PER_NESTED_STACK = 60;
 
 interface StackPlacement {
   shards: Array<{ scope: NestedStack; count: number; ids: Set<string> }>;
+  /** Parts AUTO kept in the stack (it had room for them when they were created). */
+  keptByAuto: KeptPart[];
+}
+
+/** A part of a workflow that Placement.AUTO kept in its stack. */
+interface KeptPart {
+  readonly construct: IConstruct;
+  /** Resources it adds to the stack. */
+  readonly resources: number;
+  /** What it is and the setting that moves it, for the error message. */
+  readonly kind: 'function' | 'expressChildren';
 }
 const PLACEMENT = Symbol.for('cdk-stateful-workflows.functionPlacement');
 
@@ -59,12 +70,15 @@ const PLACEMENT = Symbol.for('cdk-stateful-workflows.functionPlacement');
  */
 export function functionHome(fn: Construct, placement: Placement): Construct {
   const stack = Stack.of(fn);
-  const state: StackPlacement = ((stack as any)[PLACEMENT] ??= { shards: [] });
+  const state = placementOf(stack);
   if (placement === Placement.SAME_STACK) return fn;
   let held = 0;
   if (placement === Placement.AUTO) {
     held = resourcesOf(stack);
-    if (held + RESOURCES_PER_FUNCTION <= STACK_RESOURCES_BEFORE_NESTING) return fn;
+    if (held + RESOURCES_PER_FUNCTION <= STACK_RESOURCES_BEFORE_NESTING) {
+      state.keptByAuto.push({ construct: fn, resources: RESOURCES_PER_FUNCTION, kind: 'function' });
+      return fn;
+    }
   }
   let shard = state.shards[state.shards.length - 1];
   if (!shard || shard.count >= FUNCTIONS_PER_NESTED_STACK) {
@@ -95,6 +109,59 @@ export function functionHome(fn: Construct, placement: Placement): Construct {
       : 'placement is NESTED_STACK. ') +
     'Grants, alarms and workflows reach it across the stacks. Set placement: Placement.SAME_STACK to keep it in the stack.');
   return home;
+}
+
+/** aws-cdk-lib's context key for a stack's resource limit (500 by default, 0 for none). */
+const STACK_RESOURCE_LIMIT_CONTEXT = '@aws-cdk/core:stackResourceLimit';
+const DEFAULT_STACK_RESOURCE_LIMIT = 500;
+
+/** The placement state of `stack`, created with the stack's resource check on first use. */
+function placementOf(stack: Stack): StackPlacement {
+  let state: StackPlacement | undefined = (stack as any)[PLACEMENT];
+  if (!state) {
+    const created: StackPlacement = { shards: [], keptByAuto: [] };
+    (stack as any)[PLACEMENT] = state = created;
+    stack.node.addValidation({ validate: () => checkStackResources(stack, created) });
+  }
+  return state;
+}
+
+/**
+ * Records that Placement.AUTO kept a HybridWorkflow's Express children (`resources` in all) in
+ * their stack, so that the stack's resource check can name them.
+ */
+export function keptExpressChildrenByAuto(workflow: IConstruct, resources: number): void {
+  placementOf(Stack.of(workflow)).keptByAuto.push({ construct: workflow, resources, kind: 'expressChildren' });
+}
+
+/**
+ * AUTO decides when a part is created. When resources added to the stack afterwards push it over
+ * its limit, aws-cdk-lib refuses the stack with a count per resource type; this says first which
+ * parts AUTO kept in it and what to change.
+ */
+function checkStackResources(stack: Stack, state: StackPlacement): string[] {
+  if (state.keptByAuto.length === 0) return [];
+  const context = stack.node.tryGetContext(STACK_RESOURCE_LIMIT_CONTEXT);
+  const limit = context !== undefined ? parseInt(String(context), 10) : DEFAULT_STACK_RESOURCE_LIMIT;
+  if (!(limit > 0)) return [];
+  const held = resourcesOf(stack);
+  if (held <= limit) return [];
+  const fns = state.keptByAuto.filter((p) => p.kind === 'function').map((p) => p.construct.node.path);
+  const children = state.keptByAuto.filter((p) => p.kind === 'expressChildren');
+  const kept: string[] = [];
+  if (fns.length > 0) {
+    const list = fns.length <= 5 ? fns.join(', ') : `${fns.slice(0, 4).join(', ')}, … ${fns[fns.length - 1]}`;
+    kept.push(`${fns.length} WorkflowFunction(s), ${RESOURCES_PER_FUNCTION} resources each (${list})`);
+  }
+  for (const c of children) kept.push(`the Express children of ${c.construct.node.path} (about ${c.resources} resources)`);
+  const moves: string[] = [];
+  if (fns.length > 0) moves.push(`placement: Placement.NESTED_STACK on WorkflowFunctions (at least ${Math.ceil((held - limit) / RESOURCES_PER_FUNCTION)} of them)`);
+  if (children.length > 0) moves.push('expressChildren: { placement: Placement.NESTED_STACK } on the HybridWorkflow');
+  return [
+    `${stack.node.path} holds ${held} resources, more than its limit of ${limit} (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). ` +
+    `Placement.AUTO kept ${kept.join(' and ')} in it because the stack had room when they were created; resources added after them took that room. ` +
+    `Set ${moves.join(', or ')}; or create them after the stack's other resources so that AUTO counts those.`,
+  ];
 }
 
 /** The CloudFormation resources `stack` holds itself so far (not those of its nested stacks). */

@@ -1,5 +1,5 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
-import { IWorkflowStep, SequentialWorkflow, Step, WorkflowFunction } from '../../src';
+import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { HybridWorkflow, IWorkflowStep, SequentialWorkflow, Step, WorkflowFunction } from '../../src';
 import { inlineFunction, newStack } from '../util';
 
 /**
@@ -45,4 +45,67 @@ describe('scale (issue 12)', () => {
     expect(alarms).toHaveLength(2 + 6 + 6 + 3); // failed + timed out/aborted/throttled
   });
   // the whole-stack figures of a real 60-step Saga are asserted in test/scale/saga60.test.ts
+});
+
+describe('Placement.AUTO and resources added after it decided (issue 12)', () => {
+  /** A stack with `fns` AUTO functions in one workflow, then `later` resources of the user's. */
+  function lateResources(fns: number, later: number, context?: Record<string, unknown>): { stack: Stack; synth: () => void } {
+    const app = new App({ context });
+    const stack = new Stack(app, 'Late', { env: { account: '123456789012', region: 'us-east-1' } });
+    const functions = Array.from({ length: fns }, (_, i) => inlineFunction(stack, `Fn${i}`));
+    new SequentialWorkflow(stack, 'Wf', { steps: functions.map((f, i) => Step.lambda(`S${i}`, f)), alarms: { enabled: false } });
+    for (let i = 0; i < later; i++) new CfnResource(stack, `Topic${i}`, { type: 'AWS::SNS::Topic' });
+    return { stack, synth: () => app.synth() };
+  }
+
+  test('a stack pushed over 500 by resources created after the functions fails with an error that names the kept functions and the fix', () => {
+    // 100 functions (400 resources) fit when created; 150 topics added afterwards take the stack past 500
+    const { synth } = lateResources(100, 150);
+    let message = '';
+    try {
+      synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/\[Late\] Late holds \d+ resources, more than its limit of 500/);
+    expect(message).toMatch(/Placement\.AUTO kept 100 WorkflowFunction\(s\), 4 resources each \(Late\/Fn0, Late\/Fn1, Late\/Fn2, Late\/Fn3, … Late\/Fn99\) in it because the stack had room when they were created/);
+    const held = Number(/holds (\d+) resources/.exec(message)![1]);
+    expect(held).toBeGreaterThan(550);
+    expect(message).toContain(`Set placement: Placement.NESTED_STACK on WorkflowFunctions (at least ${Math.ceil((held - 500) / 4)} of them)`);
+    // ours comes first: aws-cdk-lib's own count per type is not what the user sees
+    expect(message).not.toMatch(/Number of resources in stack/);
+  });
+
+  test('the limit is the one aws-cdk-lib applies: @aws-cdk/core:stackResourceLimit raises it, 0 turns both checks off', () => {
+    expect(() => lateResources(100, 150, { '@aws-cdk/core:stackResourceLimit': 1000 }).synth()).not.toThrow();
+    expect(() => lateResources(100, 150, { '@aws-cdk/core:stackResourceLimit': 0 }).synth()).not.toThrow();
+    expect(() => lateResources(100, 150, { '@aws-cdk/core:stackResourceLimit': 450 }).synth()).toThrow(/more than its limit of 450/);
+  });
+
+  test('control: the same stack under the limit synthesizes, and functions that AUTO placed in nested stacks are not named', () => {
+    expect(() => lateResources(100, 40).synth()).not.toThrow();
+    // 120 functions: 114 stay (460 resources), 6 go to WorkflowFunctions; 100 topics then push the stack over
+    let message = '';
+    try {
+      lateResources(120, 100).synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/Placement\.AUTO kept 114 WorkflowFunction\(s\)/);
+  });
+
+  test('a HybridWorkflow whose Express children AUTO kept in the stack is named with its own setting', () => {
+    const app = new App();
+    const stack = new Stack(app, 'LateHybrid', { env: { account: '123456789012', region: 'us-east-1' } });
+    const fn = inlineFunction(stack, 'Fn');
+    new HybridWorkflow(stack, 'H', {
+      steps: [
+        { step: Step.lambda('Check', fn, { idempotent: true, timeout: Duration.seconds(10) }), express: true },
+        { step: Step.lambda('Book', fn) },
+      ],
+      alarms: { enabled: false },
+    });
+    for (let i = 0; i < 500; i++) new CfnResource(stack, `Topic${i}`, { type: 'AWS::SNS::Topic' });
+    expect(() => app.synth()).toThrow(/Placement\.AUTO kept 1 WorkflowFunction\(s\).* and the Express children of LateHybrid\/H \(about 10 resources\) in it.*or expressChildren: \{ placement: Placement\.NESTED_STACK \} on the HybridWorkflow/);
+  });
 });

@@ -7,7 +7,7 @@ import { WorkflowType } from '../../core/types';
 import { MAX_NAME_LENGTH, stepResultKey } from '../../core/validation';
 import { Workflow, WorkflowLoggingOptions, WorkflowProps } from '../../core/workflow';
 import { DEFAULTS } from '../../defaults/constants';
-import { Placement, resourcesOf, shardId, STACK_RESOURCES_BEFORE_NESTING } from '../../defaults/function-placement';
+import { keptExpressChildrenByAuto, Placement, resourcesOf, shardId, STACK_RESOURCES_BEFORE_NESTING } from '../../defaults/function-placement';
 import { AlarmOverride, WorkflowAlarmsOptions } from '../../defaults/workflow-alarms';
 import { ChildWorkflowStep } from '../../steps/child-workflow-step';
 import { isRetriable } from '../../steps/retry';
@@ -267,7 +267,10 @@ export class HybridWorkflow extends Workflow {
     if (children === 0 || placement === Placement.SAME_STACK) return () => this;
     const stack = Stack.of(this);
     const held = resourcesOf(stack);
-    if (placement === Placement.AUTO && held + children * RESOURCES_PER_CHILD <= STACK_RESOURCES_BEFORE_NESTING) return () => this;
+    if (placement === Placement.AUTO && held + children * RESOURCES_PER_CHILD <= STACK_RESOURCES_BEFORE_NESTING) {
+      keptExpressChildrenByAuto(this, children * RESOURCES_PER_CHILD);
+      return () => this;
+    }
     const scopes: NestedStack[] = [];
     for (let i = 0; i < children; i += CHILDREN_PER_NESTED_STACK) {
       scopes.push(new NestedStack(this, shardId('ExpressChildren', scopes.length), {
