@@ -11,8 +11,11 @@
  *   tolerance (per-item Catch, failure count and tolerance check), and the baseline;
  * - state transitions and states entered, as the runner counts them;
  * - what AWS would say: estimated Standard history events (the pattern's formula) against the
- *   25,000-event limit, and the output size against the 256 KiB payload limit (the runner
- *   enforces neither);
+ *   25,000-event limit, and the output size against the 256 KiB payload limit. The runner enforces
+ *   the history limit as AWS does: at 10,000 items an inline Map (ours or the baseline) fails with
+ *   States.Runtime, and the bench reports that refusal instead of a time (FanOutMode.DISTRIBUTED,
+ *   which AUTO picks for such sizes, is executed over 5,000 items in
+ *   test/patterns/fan-out/example-distributed.test.ts);
  * - definition size.
  *
  * Prints the figures and ratios and writes them to bench/results/fan-out.json.
@@ -65,6 +68,8 @@ function definitionBytes(machine: sfn.StateMachine): number {
 }
 
 interface Measure {
+  /** Set when the execution failed as AWS would fail it (e.g. the history limit); no time then. */
+  readonly refused?: string;
   readonly medianMs: number;
   readonly msPerItem: number;
   readonly transitions: number;
@@ -83,6 +88,9 @@ async function measure(source: FanOutFanIn | sfn.StateMachine, n: number, handle
       last = await runner.run({ items });
       times.push(performance.now() - started);
       if (last.status !== 'SUCCEEDED') {
+        if (/maximum number of history events/.test(String(last.cause))) {
+          return { refused: `${last.error}: ${last.cause}`, medianMs: NaN, msPerItem: NaN, transitions: last.transitions, statesEntered: last.statesEntered.length, outputBytes: 0 };
+        }
         throw new Error(`run failed: ${last.error} ${last.cause}`);
       }
     }
@@ -124,12 +132,12 @@ async function main(): Promise<void> {
       fanOut,
       fanOutWithTolerance: withTolerance,
       baseline: base,
-      ratios: {
+      ratios: (fanOut.refused || withTolerance.refused || base.refused ? {} : {
         timeFanOutVsBaseline: round(fanOut.medianMs / base.medianMs),
         timeToleranceVsBaseline: round(withTolerance.medianMs / base.medianMs),
         transitionsFanOutVsBaseline: round(fanOut.transitions / base.transitions, 4),
         transitionsToleranceVsBaseline: round(withTolerance.transitions / base.transitions, 4),
-      },
+      }) as Partial<Record<'timeFanOutVsBaseline' | 'timeToleranceVsBaseline' | 'transitionsFanOutVsBaseline' | 'transitionsToleranceVsBaseline', number>>,
       aws: {
         estimatedStandardHistoryEvents: historyEstimate,
         withinStandardHistory: historyEstimate <= HISTORY_LIMIT,
@@ -139,11 +147,17 @@ async function main(): Promise<void> {
     };
     (results.sizes as Record<string, unknown>)[String(n)] = figures;
     console.log(`\n${n.toLocaleString('en-US')} items (median of ${RUNS[n]} run(s))`);
-    console.log(`  FanOutFanIn inline           ${fanOut.medianMs} ms (${fanOut.msPerItem} ms/item), ${fanOut.transitions} transitions`);
-    console.log(`  FanOutFanIn inline + 5% tol. ${withTolerance.medianMs} ms (${withTolerance.msPerItem} ms/item), ${withTolerance.transitions} transitions`);
-    console.log(`  baseline aws-cdk-lib Map     ${base.medianMs} ms (${base.msPerItem} ms/item), ${base.transitions} transitions`);
-    console.log(`  ratios vs baseline: time ${figures.ratios.timeFanOutVsBaseline}x / ${figures.ratios.timeToleranceVsBaseline}x (tolerance), transitions ${figures.ratios.transitionsFanOutVsBaseline}x / ${figures.ratios.transitionsToleranceVsBaseline}x`);
-    console.log(`  on AWS: ~${historyEstimate.toLocaleString('en-US')} Standard history events (limit 25,000: ${figures.aws.withinStandardHistory ? 'fits' : 'EXCEEDED, use DISTRIBUTED'}); output ${withTolerance.outputBytes.toLocaleString('en-US')} bytes (limit 262,144: ${figures.aws.withinPayloadLimit ? 'fits' : 'EXCEEDED'})`);
+    const line = (m: Measure) => (m.refused
+      ? `refused, as on AWS, after ${m.transitions} transitions (${m.refused.slice(0, 100)})`
+      : `${m.medianMs} ms (${m.msPerItem} ms/item), ${m.transitions} transitions`);
+    console.log(`  FanOutFanIn inline           ${line(fanOut)}`);
+    console.log(`  FanOutFanIn inline + 5% tol. ${line(withTolerance)}`);
+    console.log(`  baseline aws-cdk-lib Map     ${line(base)}`);
+    if (figures.ratios.timeFanOutVsBaseline !== undefined) {
+      console.log(`  ratios vs baseline: time ${figures.ratios.timeFanOutVsBaseline}x / ${figures.ratios.timeToleranceVsBaseline}x (tolerance), transitions ${figures.ratios.transitionsFanOutVsBaseline}x / ${figures.ratios.transitionsToleranceVsBaseline}x`);
+    }
+    console.log(`  on AWS: ~${historyEstimate.toLocaleString('en-US')} Standard history events (limit 25,000: ${figures.aws.withinStandardHistory ? 'fits' : 'EXCEEDED, use DISTRIBUTED'})` +
+      (withTolerance.refused ? '' : `; output ${withTolerance.outputBytes.toLocaleString('en-US')} bytes (limit 262,144: ${figures.aws.withinPayloadLimit ? 'fits' : 'EXCEEDED'})`));
   }
   console.log(`\ndefinition bytes: FanOutFanIn ${JSON.stringify(results.definitionBytes)}`);
   const out = path.join(__dirname, 'results');

@@ -14,6 +14,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { actionName, buildApp, Impl, Pattern, PATTERNS, undoName } from './scale/apps';
 import { median, round } from './util';
 
@@ -73,7 +75,10 @@ async function transitions(pattern: Pattern, impl: Impl, n: number): Promise<num
   const parent = ids.find((id) => !ids.some((other) => other !== id && JSON.stringify(template.Resources[other].Properties.DefinitionString).includes(`"${id}"`)))!;
   let runner: any;
   try {
-    runner = await LocalWorkflowRunner.create({ template, stateMachineLogicalId: parent } as any, { handlers });
+    // The machine's construct, not the raw template: parts the library placed in nested stacks
+    // (e.g. a checkpoint coordinator at N=200) are merged in from their own templates.
+    const cfn = stack.node.findAll().find((c: any) => c instanceof CfnStateMachine && Stack.of(c) === stack && stack.resolve(c.logicalId) === parent);
+    runner = await LocalWorkflowRunner.create(cfn.node.scope, { handlers });
   } catch (e) {
     return `not run: ${String((e as Error).message).split('\n')[0].slice(0, 160)}`;
   }

@@ -5,7 +5,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type * as Library from '../../src';
-import { actionName, CODE, Pattern, undoName } from './apps';
+import { actionName, CODE, isExpressStep, Pattern, undoName } from './apps';
 
 // Users load compiled JavaScript; measure that when the build has produced lib/ (tsx-compiled src/ otherwise).
 const compiled = path.join(__dirname, '..', '..', 'lib', 'index.js');
@@ -36,8 +36,8 @@ export function build(stack: Stack, pattern: Pattern, n: number): void {
     case 'hybrid':
       new HybridWorkflow(stack, 'Hybrid', {
         steps: Array.from({ length: n }, (_, i) => ({
-          step: Step.lambda(actionName(i), ourFn(stack, `Fn${i}`), i > 0 && i < n - 1 ? { idempotent: true, timeout: Duration.seconds(35) } : {}),
-          express: i > 0 && i < n - 1,
+          step: Step.lambda(actionName(i), ourFn(stack, `Fn${i}`), isExpressStep(i, n) ? { idempotent: true, timeout: Duration.seconds(35) } : {}),
+          express: isExpressStep(i, n),
         })),
       });
       return;
