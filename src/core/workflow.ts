@@ -279,6 +279,19 @@ export abstract class Workflow extends Construct implements IWorkflow {
   }
 
   /**
+   * Watches, with this workflow's function alarms, the functions the steps of `other` invoke (a
+   * HybridWorkflow's Express children, whose own function alarms are off). Call before
+   * `createStateMachine`.
+   * @internal
+   */
+  protected _watchFunctionsOf(other: Workflow): void {
+    if (this._stateMachine) {
+      throw workflowError(this, '_watchFunctionsOf() after createStateMachine(): the alarms already exist (a bug in the pattern).');
+    }
+    this.functions.push(...other.functions);
+  }
+
+  /**
    * Reserves a state name in this workflow; throws if it is used twice or invalid. Patterns call
    * it for the auxiliary states they create themselves.
    */

@@ -65,7 +65,13 @@ export interface HybridExpressChildOptions {
    * Alarms of each child. A child's execution alarms (failed, timed out, aborted, throttled) do
    * not notify unless their override sets `notify: true`: the parent retries a failed child and may
    * catch its error, and what it does not absorb fails the parent, whose alarm notifies.
+   *
+   * The functions of the express steps are watched by the parent's function alarms (errors,
+   * throttles, spillover: one set per workflow, each naming the function that breached), not by
+   * alarms of each child. Setting `functionErrors`, `functionThrottles` or
+   * `provisionedConcurrencySpillover` here gives each child its own function alarms instead.
    * @default - the parent's `alarms` options, with the children's execution alarms not notifying
+   * and their functions watched by the parent's function alarms
    */
   readonly alarms?: WorkflowAlarmsOptions;
   /**
@@ -75,8 +81,8 @@ export interface HybridExpressChildOptions {
   readonly logging?: WorkflowLoggingOptions;
   /**
    * Where the children are created. With AUTO they go to nested stacks of the workflow
-   * (`ExpressChildren`, `ExpressChildren2`, ..., 10 children each) when the stack, with about 10
-   * resources per child (state machine, role, policy, log group, alarms), would hold more than 460
+   * (`ExpressChildren`, `ExpressChildren2`, ..., 10 children each) when the stack, with about 8
+   * resources per child (state machine, role, policies, log group, alarms), would hold more than 460
    * resources; an info annotation says so. The parent calls them across the stacks.
    * @default Placement.AUTO
    */
@@ -89,19 +95,28 @@ export interface HybridExpressChildOptions {
  * parent, whose own ExecutionsFailed alarm notifies. A child alarm notifying would page for a
  * failure a retry absorbed (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
  */
-function childAlarms(options: WorkflowAlarmsOptions | undefined): WorkflowAlarmsOptions {
+function childAlarms(options: WorkflowAlarmsOptions | undefined, ownFunctionAlarms: boolean): WorkflowAlarmsOptions {
   const quiet = (o: AlarmOverride | undefined): AlarmOverride => ({ notify: false, ...o });
+  const off: AlarmOverride = { enabled: false };
   return {
     ...options,
     executionsFailed: quiet(options?.executionsFailed),
     executionsTimedOut: quiet(options?.executionsTimedOut),
     executionsAborted: quiet(options?.executionsAborted),
     executionsThrottled: quiet(options?.executionsThrottled),
+    // the parent's function alarms watch the children's functions too (see HybridExpressChildOptions.alarms)
+    ...(ownFunctionAlarms ? {} : { functionErrors: off, functionThrottles: off, provisionedConcurrencySpillover: off }),
   };
 }
 
-/** Resources of an Express child with the defaults, rounded up: state machine, role, policy, log group, alarms. */
-const RESOURCES_PER_CHILD = 10;
+/** The function alarms a WorkflowAlarmsOptions can override. */
+const FUNCTION_ALARMS = ['functionErrors', 'functionThrottles', 'provisionedConcurrencySpillover'] as const;
+
+/**
+ * Resources of an Express child with the defaults, rounded up: state machine, role, its default and
+ * library policies, log group and two execution alarms (its functions' alarms are the parent's).
+ */
+const RESOURCES_PER_CHILD = 8;
 /** Express children per nested stack: each child's ARN is an output, each function it invokes a parameter. */
 const CHILDREN_PER_NESTED_STACK = 10;
 
@@ -153,6 +168,9 @@ export class HybridWorkflow extends Workflow {
       throw workflowError(this, 'steps is empty. Give at least one step: { step: Step.lambda(...), express?: true }.');
     }
     const childOptions = props.expressChildren ?? {};
+    // Function alarms are one set per workflow: the parent's, covering the children's functions,
+    // unless expressChildren.alarms configures the function alarms of the children themselves.
+    const childrenOwnFunctionAlarms = FUNCTION_ALARMS.some((k) => childOptions.alarms?.[k] !== undefined);
     const childTimeout = childOptions.timeout ?? DEFAULTS.expressMaxTimeout;
     if (childOptions.logging?.level !== undefined && childOptions.logging.level !== sfn.LogLevel.ALL) {
       throw workflowError(this, `expressChildren.logging.level is ${childOptions.logging.level}; Express workflows keep no execution history, so their logs at level ALL are the only record of their runs. Omit the level.`);
@@ -217,9 +235,10 @@ export class HybridWorkflow extends Workflow {
         logging: { ...childOptions.logging, level: sfn.LogLevel.ALL },
         encryptionKey: props.encryptionKey,
         kmsDataKeyReusePeriod: props.kmsDataKeyReusePeriod,
-        alarms: childAlarms(childOptions.alarms ?? props.alarms),
+        alarms: childAlarms(childOptions.alarms ?? props.alarms, childrenOwnFunctionAlarms),
       });
       this.expressChildren.push(child);
+      if (!childrenOwnFunctionAlarms) this._watchFunctionsOf(child);
       for (const step of run.steps) {
         keysSoFar.push(stepResultKey(step.name));
       }

@@ -80,7 +80,7 @@ describe('HybridWorkflow: generated machines', () => {
     expect(asl.States['Reject order'].Catch).toBeUndefined();
   });
 
-  test('Express children: logging ALL, tracing, 5-minute timeout, each with its own alarms', () => {
+  test('Express children: logging ALL, tracing, 5-minute timeout, each with its own execution alarms', () => {
     for (const id of [child1, child2]) {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
         StateMachineType: 'EXPRESS',
@@ -94,12 +94,29 @@ describe('HybridWorkflow: generated machines', () => {
       });
     }
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'STANDARD' });
-    // the functions of express steps are watched by their child's alarms
-    // (one aggregated FunctionErrors alarm per workflow, its description listing the functions)
+    // the functions of express steps are watched by the parent's function alarms, one set per
+    // workflow (one aggregated FunctionErrors alarm, its description listing the functions); the
+    // children have execution alarms only
     const alarms = template.findResources('AWS::CloudWatch::Alarm');
     const watching = (fn: string) => Object.keys(alarms).filter((id) => /FunctionErrors/.test(id) && new RegExp(`TestStack/${fn}(,|$)`).test(alarms[id].Properties.AlarmDescription));
-    expect(watching('Validate')).toEqual([expect.stringMatching(/^OrdersExpressGroup1AlarmsFunctionErrors/)]);
+    expect(watching('Validate')).toEqual([expect.stringMatching(/^OrdersAlarmsFunctionErrors/)]);
     expect(watching('Charge')).toEqual([expect.stringMatching(/^OrdersAlarmsFunctionErrors/)]);
+    expect(Object.keys(alarms).filter((id) => /ExpressGroup\d+AlarmsFunction/.test(id))).toEqual([]);
+  });
+
+  test('alarms: expressChildren.alarms that configures function alarms gives each child its own, and the parent watches only its own steps\' functions', () => {
+    const s = newStack();
+    const check = inlineFunction(s, 'Check', { provisionedConcurrency: 0, timeout: Duration.seconds(10) });
+    const book = inlineFunction(s, 'Book', { provisionedConcurrency: 0 });
+    new HybridWorkflow(s, 'H', {
+      steps: [{ step: Step.lambda('Check', check, express), express: true }, { step: Step.lambda('Book', book) }],
+      expressChildren: { alarms: { functionErrors: { threshold: 3 } } },
+    });
+    const alarms = Template.fromStack(s).findResources('AWS::CloudWatch::Alarm');
+    const watching = (fn: string) => Object.keys(alarms).filter((id) => /FunctionErrors/.test(id) && new RegExp(`TestStack/${fn}(,|$)`).test(alarms[id].Properties.AlarmDescription));
+    expect(watching('Check')).toEqual([expect.stringMatching(/^HExpressGroup1AlarmsFunctionErrors/)]);
+    expect(watching('Book')).toEqual([expect.stringMatching(/^HAlarmsFunctionErrors/)]);
+    expect(alarms[watching('Check')[0]].Properties.Threshold).toBe(3);
   });
 
   test('alarms: a child\'s execution alarms do not notify (the parent retries or catches a failed child; what it does not absorb fails the parent, whose alarm notifies); notify: true restores them', () => {
