@@ -172,6 +172,8 @@ export abstract class Workflow extends Construct implements IWorkflow {
   /** States rendered under another name than their step's (e.g. a resume copy), state -> step. */
   private readonly renamedSteps: { [stateName: string]: string } = {};
   private readonly functions: WorkflowFunction[] = [];
+  /** Functions of other workflows this one's function alarms watch (see `_watchFunctionsOf`). */
+  private readonly watchedFunctions: WorkflowFunction[] = [];
   private readonly tables: CheckpointTable[] = [];
   private _stateMachine?: sfn.StateMachine;
   private _alarms?: WorkflowAlarms;
@@ -288,7 +290,7 @@ export abstract class Workflow extends Construct implements IWorkflow {
     if (this._stateMachine) {
       throw workflowError(this, '_watchFunctionsOf() after createStateMachine(): the alarms already exist (a bug in the pattern).');
     }
-    this.functions.push(...other.functions);
+    this.watchedFunctions.push(...other.functions);
   }
 
   /**
@@ -413,7 +415,7 @@ export abstract class Workflow extends Construct implements IWorkflow {
       this._alarms = new WorkflowAlarms(this, 'Alarms', {
         ...props.alarms,
         stateMachine: this._stateMachine,
-        functions: this.functions,
+        functions: [...this.functions, ...this.watchedFunctions],
         tables: this.tables,
       });
     }

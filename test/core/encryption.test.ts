@@ -1,7 +1,8 @@
+import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { SequentialWorkflow, Step, WorkflowType } from '../../src';
+import { HybridWorkflow, SequentialWorkflow, Step, WorkflowType } from '../../src';
 import { inlineFunction, newStack } from '../util';
 
 /**
@@ -126,5 +127,24 @@ describe('the workflow key and the functions it invokes', () => {
     const key2 = new kms.Key(stack2, 'Key');
     new SequentialWorkflow(stack2, 'Orders', { encryptionKey: key2, steps: [Step.lambda('B', inlineFunction(stack2, 'Keyed', { encryptionKey: key2 }))] });
     expect(Annotations.fromStack(stack2).findWarning('*', Match.stringLikeRegexp('functionsWithoutWorkflowKey'))).toEqual([]);
+  });
+
+  test('a HybridWorkflow names each function once: an express step\'s in its child\'s warning, a Standard step\'s in the parent\'s (the parent\'s alarms watching the children\'s functions do not repeat them)', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    const check = inlineFunction(stack, 'Check', { timeout: Duration.seconds(10) });
+    const book = inlineFunction(stack, 'Book');
+    new HybridWorkflow(stack, 'H', {
+      encryptionKey: key,
+      steps: [
+        { step: Step.lambda('Check', check, { idempotent: true, timeout: Duration.seconds(15) }), express: true },
+        { step: Step.lambda('Book', book) },
+      ],
+    });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('functionsWithoutWorkflowKey'));
+    expect(warnings.map((w) => [w.id, String(w.entry.data).match(/TestStack\/(Check|Book)/g)]).sort()).toEqual([
+      ['/TestStack/H', ['TestStack/Book']],
+      ['/TestStack/H/ExpressGroup1', ['TestStack/Check']],
+    ]);
   });
 });
