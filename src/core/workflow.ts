@@ -172,7 +172,10 @@ export abstract class Workflow extends Construct implements IWorkflow {
   /** States rendered under another name than their step's (e.g. a resume copy), state -> step. */
   private readonly renamedSteps: { [stateName: string]: string } = {};
   private readonly functions: WorkflowFunction[] = [];
-  /** Functions of other workflows this one's function alarms watch (see `_watchFunctionsOf`). */
+  /**
+   * The functions this workflow's function alarms watch, in step order: its own and those of other
+   * workflows it runs (see `_watchFunctionsOf`).
+   */
   private readonly watchedFunctions: WorkflowFunction[] = [];
   private readonly tables: CheckpointTable[] = [];
   private _stateMachine?: sfn.StateMachine;
@@ -276,6 +279,7 @@ export abstract class Workflow extends Construct implements IWorkflow {
     }
     for (const fn of binding.functions ?? []) {
       this.functions.push(fn);
+      this.watchedFunctions.push(fn);
     }
     return binding;
   }
@@ -415,7 +419,7 @@ export abstract class Workflow extends Construct implements IWorkflow {
       this._alarms = new WorkflowAlarms(this, 'Alarms', {
         ...props.alarms,
         stateMachine: this._stateMachine,
-        functions: [...this.functions, ...this.watchedFunctions],
+        functions: this.watchedFunctions,
         tables: this.tables,
       });
     }
