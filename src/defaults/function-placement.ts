@@ -1,5 +1,6 @@
 import { Annotations, Aspects, CfnResource, IAspect, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { abbreviatedList } from '../core/errors';
 
 /**
  * Where the library creates a part of a workflow (a WorkflowFunction's resources, a workflow's
@@ -150,8 +151,7 @@ function checkStackResources(stack: Stack, state: StackPlacement): string[] {
   const children = state.keptByAuto.filter((p) => p.kind === 'expressChildren');
   const kept: string[] = [];
   if (fns.length > 0) {
-    const list = fns.length <= 5 ? fns.join(', ') : `${fns.slice(0, 4).join(', ')}, … ${fns[fns.length - 1]}`;
-    kept.push(`${fns.length} WorkflowFunction(s), ${RESOURCES_PER_FUNCTION} resources each (${list})`);
+    kept.push(`${fns.length} WorkflowFunction(s), ${RESOURCES_PER_FUNCTION} resources each (${abbreviatedList(fns, 5)})`);
   }
   for (const c of children) kept.push(`the Express children of ${c.construct.node.path} (about ${c.resources} resources)`);
   const moves: string[] = [];
