@@ -221,7 +221,6 @@ export class CheckpointedWorkflow extends Workflow {
    */
   public readonly executionPlan: string;
 
-  private readonly runStateNames = new Map<string, string[]>();
   private readonly stepsByName = new Map<string, CheckpointedStep>();
   private graphCounter = 0;
   private parallelCounter = 0;
@@ -383,11 +382,10 @@ export class CheckpointedWorkflow extends Workflow {
    * do not depend on the rendering).
    */
   public stateNamesOf(stepName: string): string[] {
-    const names = this.runStateNames.get(stepName);
-    if (!names) {
+    if (!this.stepsByName.has(stepName)) {
       throw workflowError(this, `'${stepName}' is not a step of this workflow (steps: ${this.stepNames.map((n) => `'${n}'`).join(', ')}).`);
     }
-    return [...names];
+    return [stepName];
   }
 
   /** The states of one element of a series; `guarded` creates its skip Choice (`entry`). */
@@ -445,7 +443,6 @@ export class CheckpointedWorkflow extends Workflow {
       resultPath: this.resultPathOf(name),
       resultSelector: entry.discardResult ? DISCARDED_RESULT : entry.resultSelector,
     }).state;
-    this.runStateNames.set(name, [name]);
     const save = this.buildSave(`${name}: checkpoint`, name, graph);
     this.catchAll(run, this.failureTarget(graph), '$.checkpointError');
     this.asNextable(run, name).next(save);
@@ -558,7 +555,7 @@ export class CheckpointedWorkflow extends Workflow {
         } else {
           failed.otherwise(after);
         }
-        guard?.when(complete(element), next ?? this.branchDone(graph));
+        guard?.when(complete(element), after);
       },
     };
   }
@@ -589,7 +586,7 @@ export class CheckpointedWorkflow extends Workflow {
    */
   private buildSave(stateName: string, stepName: string, graph: Graph): sfn.TaskStateBase {
     const t = this.table;
-    const save = this.bindCheckpointTask(stateName, 'updateItem', {
+    const save = this.bindCheckpointTask(stateName, {
       TableName: t.tableName,
       Key: {
         [t.partitionKeyName]: { S: sfn.JsonPath.stringAt('$.checkpoint.partitionKey') },
@@ -697,19 +694,19 @@ export class CheckpointedWorkflow extends Workflow {
   }
 
   /**
-   * A DynamoDB task of the workflow's own bookkeeping (save, release), rendered through the step
+   * A DynamoDB UpdateItem of the workflow's own bookkeeping (save, release), rendered through the step
    * model: an AWS SDK step bound like any other step, so its IAM statement is derived from the
    * state graph, with the table's transient errors retried. The statement is limited to this
    * workflow's items with `ForAllValues:StringLike dynamodb:LeadingKeys <namespace>#*`
    * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
    */
   private bindCheckpointTask(
-    stateName: string, action: 'updateItem', parameters: { [key: string]: any }, comment: string | undefined,
+    stateName: string, parameters: { [key: string]: any }, comment: string | undefined,
     resultPath: string, resultSelector?: { [key: string]: any },
   ): sfn.TaskStateBase {
     return this.bindStep(Step.awsSdk(stateName, {
       service: 'dynamodb',
-      action,
+      action: 'updateItem',
       parameters,
       iamResources: [this.table.tableArn],
       iamConditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [namespaceLeadingKeys(this.namespace)] } },
@@ -755,7 +752,7 @@ export class CheckpointedWorkflow extends Workflow {
   private buildRelease(stateName: string, status: 'SUCCEEDED' | 'FAILED'): sfn.TaskStateBase {
     const t = this.table;
     const success = status === 'SUCCEEDED';
-    return this.bindCheckpointTask(stateName, 'updateItem', {
+    return this.bindCheckpointTask(stateName, {
       TableName: t.tableName,
       Key: {
         [t.partitionKeyName]: { S: sfn.JsonPath.stringAt('$.checkpoint.partitionKey') },
