@@ -67,6 +67,16 @@ export function logicalIdOf(template: Template, type: string, hint: string): str
   return ids[0];
 }
 
+/** The message of the error `fn` throws, or '' when it throws none (so a match on it fails). */
+export function thrownMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '';
+}
+
 /**
  * Runs `script` (CommonJS, TypeScript through tsx) in a fresh Node.js process at the repository's
  * root and returns what it wrote to stdout: for facts a jest process cannot show, such as which

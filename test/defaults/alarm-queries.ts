@@ -2,20 +2,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NestedStack, Stack, Stage } from 'aws-cdk-lib';
 
+const TEMPLATE = Symbol('template');
+
 /**
- * The template of `stack` or of a nested stack, read from the app's cloud assembly (synthesized
- * once: `Template.fromStack` synthesizes the whole app again on every call).
+ * The template of `stack` or of a nested stack, read from the app's cloud assembly once and kept on
+ * the stack (`Template.fromStack` reuses the app's synthesis too, but reads and parses the file and
+ * runs its cyclic-dependency check again on every call).
  */
 export function templateOf(stack: Stack): any {
-  const cache: Map<Stack, any> = ((stack as any)[TEMPLATE] ??= new Map());
-  if (!cache.has(stack)) {
-    const assembly = Stage.of(stack)!.synth();
-    const file = stack.nested ? path.join(assembly.directory, stack.templateFile) : assembly.getStackArtifact(stack.artifactId).templateFullPath;
-    cache.set(stack, JSON.parse(fs.readFileSync(file, 'utf8')));
-  }
-  return cache.get(stack);
+  return ((stack as any)[TEMPLATE] ??= readTemplate(stack));
 }
-const TEMPLATE = Symbol('template');
+
+function readTemplate(stack: Stack): any {
+  const assembly = Stage.of(stack)!.synth();
+  const file = stack.nested ? path.join(assembly.directory, stack.templateFile) : assembly.getStackArtifact(stack.artifactId).templateFullPath;
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
 
 /**
  * Every CloudWatch alarm of `stack` and of its nested stacks, by logical id (nested ones as

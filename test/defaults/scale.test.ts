@@ -1,6 +1,6 @@
 import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { HybridWorkflow, IWorkflowStep, SequentialWorkflow, Step, WorkflowFunction } from '../../src';
-import { inlineFunction, newStack } from '../util';
+import { inlineFunction, newStack, thrownMessage } from '../util';
 
 /**
  * A saga-like set: per step an action (provisioned concurrency 1) and a compensation (0, as the
@@ -49,24 +49,19 @@ describe('scale (issue 12)', () => {
 
 describe('Placement.AUTO and resources added after it decided (issue 12)', () => {
   /** A stack with `fns` AUTO functions in one workflow, then `later` resources of the user's. */
-  function lateResources(fns: number, later: number, context?: Record<string, unknown>): { stack: Stack; synth: () => void } {
+  function lateResources(fns: number, later: number, context?: Record<string, unknown>): { synth: () => void } {
     const app = new App({ context });
     const stack = new Stack(app, 'Late', { env: { account: '123456789012', region: 'us-east-1' } });
     const functions = Array.from({ length: fns }, (_, i) => inlineFunction(stack, `Fn${i}`));
     new SequentialWorkflow(stack, 'Wf', { steps: functions.map((f, i) => Step.lambda(`S${i}`, f)), alarms: { enabled: false } });
     for (let i = 0; i < later; i++) new CfnResource(stack, `Topic${i}`, { type: 'AWS::SNS::Topic' });
-    return { stack, synth: () => app.synth() };
+    return { synth: () => app.synth() };
   }
 
   test('a stack pushed over 500 by resources created after the functions fails with an error that names the kept functions and the fix', () => {
     // 100 functions (400 resources) fit when created; 150 topics added afterwards take the stack past 500
     const { synth } = lateResources(100, 150);
-    let message = '';
-    try {
-      synth();
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = thrownMessage(synth);
     expect(message).toMatch(/\[Late\] Late holds \d+ resources, more than its limit of 500/);
     expect(message).toMatch(/Placement\.AUTO kept 100 WorkflowFunction\(s\), 4 resources each \(Late\/Fn0, Late\/Fn1, Late\/Fn2, Late\/Fn3, … Late\/Fn99\) in it because the stack had room when they were created/);
     const held = Number(/holds (\d+) resources/.exec(message)![1]);
@@ -85,12 +80,7 @@ describe('Placement.AUTO and resources added after it decided (issue 12)', () =>
   test('control: the same stack under the limit synthesizes, and functions that AUTO placed in nested stacks are not named', () => {
     expect(() => lateResources(100, 40).synth()).not.toThrow();
     // 120 functions: 114 stay (460 resources), 6 go to WorkflowFunctions; 100 topics then push the stack over
-    let message = '';
-    try {
-      lateResources(120, 100).synth();
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = thrownMessage(() => lateResources(120, 100).synth());
     expect(message).toMatch(/Placement\.AUTO kept 114 WorkflowFunction\(s\)/);
   });
 

@@ -1,7 +1,8 @@
-import { App, CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { CheckpointedWorkflow, Step } from '../../src';
 import { templateOf } from '../defaults/alarm-queries';
 import { inlineFunction } from '../util';
+import { expectEachStackWithinLimits, nestedStacksUnder } from './helpers';
 
 /*
  * Issue 12, "Scale": a 200-step CheckpointedWorkflow with a function per step synthesizes within
@@ -14,16 +15,9 @@ test('a 200-step CheckpointedWorkflow with a function per step: every stack with
   const fns = Array.from({ length: 200 }, (_, i) => inlineFunction(stack, `F${i}`));
   const workflow = new CheckpointedWorkflow(stack, 'Wf', { keyPath: '$.id', steps: fns.map((f, i) => ({ step: Step.lambda(`S${i}`, f) })) });
   app.synth();
-  const nested = stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack);
+  const nested = nestedStacksUnder(stack);
   expect(nested.map((n) => n.node.id).sort()).toEqual(['FunctionAlarms', 'FunctionAlarms2', 'WorkflowFunctions', 'WorkflowFunctions2']);
-  for (const s of [stack, ...nested]) {
-    const template = templateOf(s);
-    const own = s.node.findAll().filter((c) => CfnResource.isCfnResource(c) && Stack.of(c) === s).length;
-    expect([s.node.path, own <= 500]).toEqual([s.node.path, true]);
-    expect(Object.keys(template.Outputs ?? {}).length).toBeLessThanOrEqual(200);
-    expect(Object.keys(template.Parameters ?? {}).length).toBeLessThanOrEqual(200);
-    expect(JSON.stringify(template).length).toBeLessThan(1_000_000);
-  }
+  expectEachStackWithinLimits([stack, ...nested]);
   // the state machine invokes exactly its 200 aliases (plus the coordinator's), no wildcard
   const resources = templateOf(stack).Resources;
   const roleId = stack.getLogicalId(workflow.stateMachine.role.node.defaultChild as CfnResource);

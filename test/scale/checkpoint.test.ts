@@ -44,15 +44,25 @@ function statementsOf(template: any, roleId: string): any[] {
   return out;
 }
 
+/** The 200-step sequence, built and synthesized once for the tests that read it. */
+let sequence200: (ReturnType<typeof build> & { template: any }) | undefined;
+function synthesizedSequence200() {
+  if (!sequence200) {
+    const built = build(200);
+    sequence200 = { ...built, template: built.app.synth().getStackByName('Big').template };
+  }
+  return sequence200;
+}
+
 describe('CheckpointedWorkflow at scale (issue 12)', () => {
   test('a 200-step sequence synthesizes with every default, within every limit (definition <= 700,000 bytes counted at the upper bound)', () => {
-    const { app, workflow } = build(200);
-    const template = app.synth().getStackByName('Big').template;
+    const { template, workflow } = synthesizedSequence200();
     const figures = expectWithinLimits(template);
-    const bytes = Buffer.byteLength(renderedDefinition(workflow.stateMachine), 'utf8');
+    const definition = renderedDefinition(workflow.stateMachine);
+    const bytes = Buffer.byteLength(definition, 'utf8');
     expect(bytes).toBeLessThanOrEqual(700_000);
     // every step rendered once: run, checkpoint write, skip Choice (not the first)
-    const states = Object.keys(JSON.parse(renderedDefinition(workflow.stateMachine)).States);
+    const states = Object.keys(JSON.parse(definition).States);
     expect(states.filter((s) => /^Do \d+$/.test(s))).toHaveLength(200);
     expect(states.filter((s) => /^Do \d+: checkpoint$/.test(s))).toHaveLength(200);
     expect(states.filter((s) => /^Do \d+\?$/.test(s))).toHaveLength(199);
@@ -61,8 +71,7 @@ describe('CheckpointedWorkflow at scale (issue 12)', () => {
   });
 
   test('least privilege at 200 steps: the state machine may only UpdateItem the workflow\'s own items, the coordinator only UpdateItem/GetItem/Query them; invoke grants name exactly the aliases it runs', () => {
-    const { app, stack, workflow, fns } = build(200);
-    const template = app.synth().getStackByName('Big').template;
+    const { template, stack, workflow, fns } = synthesizedSequence200();
     const tableArn = stack.resolve(workflow.table.tableArn);
     const namespaceOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['Big/Job#*'] } };
     const machineRole = stack.resolve((workflow.stateMachine.role.node.defaultChild as any).logicalId);

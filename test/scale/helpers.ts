@@ -1,6 +1,7 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
 import { WorkflowFunction } from '../../src';
 import { estimateResolvedSize, MAX_INLINE_SIZE, MAX_MANAGED_SIZE } from '../../src/nag/library-wildcards';
+import { templateOf } from '../defaults/alarm-queries';
 import { inlineFunction } from '../util';
 
 /** Helpers of the scale tests (issue 12): a fresh app, shared functions, and the limit assertions. */
@@ -42,4 +43,28 @@ export function expectWithinLimits(template: any): { resources: number; template
     expect(policies.filter(([, type]) => type === 'AWS::IAM::ManagedPolicy').length + (role.Properties.ManagedPolicyArns ?? []).length).toBeLessThanOrEqual(10);
   }
   return { resources, templateBytes };
+}
+
+/** The CloudFormation resources of `stack` itself (a nested stack's resources are its own). */
+export function ownResources(stack: Stack): CfnResource[] {
+  return stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack);
+}
+
+/** Every nested stack under `stack`, at any depth. */
+export function nestedStacksUnder(stack: Stack): NestedStack[] {
+  return stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack);
+}
+
+/**
+ * Asserts, for each of `stacks` (synthesized), the per-template limits: at most 500 resources
+ * (counted from the construct tree), 200 outputs and 200 parameters, and a template under 1 MB.
+ */
+export function expectEachStackWithinLimits(stacks: Stack[]): void {
+  for (const s of stacks) {
+    const template = templateOf(s);
+    expect([s.node.path, ownResources(s).length <= 500]).toEqual([s.node.path, true]);
+    expect(Object.keys(template.Outputs ?? {}).length).toBeLessThanOrEqual(200);
+    expect(Object.keys(template.Parameters ?? {}).length).toBeLessThanOrEqual(200);
+    expect(JSON.stringify(template).length).toBeLessThan(1_000_000);
+  }
 }

@@ -1,19 +1,16 @@
-import { App, CfnResource, Duration, NestedStack, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { HybridWorkflow, Placement, Step } from '../../src';
 import { Faults, LocalWorkflowRunner } from '../../src/testing';
 import { templateOf } from '../defaults/alarm-queries';
 import { inlineFunction, newStack } from '../util';
+import { expectEachStackWithinLimits, nestedStacksUnder } from './helpers';
 
 /*
  * Issue 12, "Scale": a HybridWorkflow's Express children go to nested stacks on their own when the
  * stack would otherwise pass its limit, and the parent still calls them: the generated machines run
  * locally across the stacks (the runner merges nested templates into their root's).
  */
-
-function own(stack: Stack): CfnResource[] {
-  return stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack);
-}
 
 describe('Express children in a nested stack run locally', () => {
   const stack = newStack();
@@ -77,16 +74,10 @@ test('a 200-step HybridWorkflow with a function per step (20 Express children) s
   });
   const assembly = app.synth();
   expect(hybrid.expressChildren).toHaveLength(20);
-  const nested = stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack);
+  const nested = nestedStacksUnder(stack);
   // the parent's function alarms watch all 200 functions (the children have none of their own): 2 alarm stacks of up to 150
   expect(nested.map((n) => n.node.id).sort()).toEqual(['ExpressChildren', 'ExpressChildren2', 'FunctionAlarms', 'FunctionAlarms2', 'WorkflowFunctions', 'WorkflowFunctions2']);
-  for (const s of [stack, ...nested]) {
-    const template = templateOf(s);
-    expect([s.node.path, own(s).length <= 500]).toEqual([s.node.path, true]);
-    expect(Object.keys(template.Outputs ?? {}).length).toBeLessThanOrEqual(200);
-    expect(Object.keys(template.Parameters ?? {}).length).toBeLessThanOrEqual(200);
-    expect(JSON.stringify(template).length).toBeLessThan(1_000_000);
-  }
+  expectEachStackWithinLimits([stack, ...nested]);
   const infos = assembly.getStackByName('Big').messages.filter((m) => m.level === 'info').map((m) => String(m.entry.data));
   expect(infos).toEqual(expect.arrayContaining([expect.stringMatching(/^The 20 Express children are in 2 nested stack\(s\).*already holds \d+ resources/)]));
 });

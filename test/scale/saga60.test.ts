@@ -4,6 +4,7 @@ import { Saga, Step, WorkflowFunction } from '../../src';
 import { estimateResolvedSize, MAX_INLINE_SIZE, MAX_MANAGED_SIZE } from '../../src/nag/library-wildcards';
 import { alarmsAcrossNestedStacks, nestedStacksOf, templateOf } from '../defaults/alarm-queries';
 import { inlineFunction } from '../util';
+import { ownResources } from './helpers';
 
 /*
  * Issue 12, "Scale": a 60-step Saga with a compensation function per step (120 WorkflowFunctions,
@@ -35,11 +36,6 @@ function build(named: boolean): Built {
   return { stack, saga, functions, template, assembly };
 }
 
-function cfnResources(stack: Stack): CfnResource[] {
-  // the stack's own resources (a nested stack's are its own)
-  return stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack);
-}
-
 /**
  * How the saga's stack refers to `resource`: `{"Ref":...}` in the stack itself; for a resource of a
  * nested stack, the output of the nested stack that carries its Ref.
@@ -56,7 +52,7 @@ function refInParent(stack: Stack, resource: CfnResource): string | undefined {
 
 function byType(stack: Stack): { [type: string]: number } {
   const out: { [type: string]: number } = {};
-  for (const r of cfnResources(stack)) out[r.cfnResourceType] = (out[r.cfnResourceType] ?? 0) + 1;
+  for (const r of ownResources(stack)) out[r.cfnResourceType] = (out[r.cfnResourceType] ?? 0) + 1;
   return out;
 }
 

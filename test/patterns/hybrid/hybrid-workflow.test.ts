@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { machineId, taskStatements } from './fixtures';
 import { ChildWorkflowStep, HybridWorkflow, IWorkflowStep, Step, WorkflowType } from '../../../src';
 import { Faults, LocalWorkflowRunner, TaskHandler } from '../../../src/testing';
-import { aslOf, inlineFunction, logicalIdOf, newStack } from '../../util';
+import { aslOf, inlineFunction, logicalIdOf, newStack, thrownMessage } from '../../util';
 
 // GIVEN an order workflow: validate + enrich (Express child 1), reserve stock (Standard), price +
 // discounts (Express child 2), charge + ship (Standard); InvalidOrder and PaymentDeclined are handled
@@ -33,6 +33,11 @@ const child1 = machineId(template, 'OrdersExpressGroup1');
 const child2 = machineId(template, 'OrdersExpressGroup2');
 const GROUP1 = 'Validate order to Enrich order (express)';
 const GROUP2 = 'Price order to Apply discounts (express)';
+
+/** The FunctionErrors alarms (logical ids) whose description lists the function TestStack/`fn`. */
+function errorAlarmsWatching(alarms: Record<string, any>, fn: string): string[] {
+  return Object.keys(alarms).filter((id) => /FunctionErrors/.test(id) && new RegExp(`TestStack/${fn}(,|$)`).test(alarms[id].Properties.AlarmDescription));
+}
 
 describe('HybridWorkflow: generated machines', () => {
   test('consecutive express steps become one Express child each; the parent keeps the others', () => {
@@ -98,7 +103,7 @@ describe('HybridWorkflow: generated machines', () => {
     // workflow (one aggregated FunctionErrors alarm, its description listing the functions); the
     // children have execution alarms only
     const alarms = template.findResources('AWS::CloudWatch::Alarm');
-    const watching = (fn: string) => Object.keys(alarms).filter((id) => /FunctionErrors/.test(id) && new RegExp(`TestStack/${fn}(,|$)`).test(alarms[id].Properties.AlarmDescription));
+    const watching = (fn: string) => errorAlarmsWatching(alarms, fn);
     expect(watching('Validate')).toEqual([expect.stringMatching(/^OrdersAlarmsFunctionErrors/)]);
     expect(watching('Charge')).toEqual([expect.stringMatching(/^OrdersAlarmsFunctionErrors/)]);
     expect(Object.keys(alarms).filter((id) => /ExpressGroup\d+AlarmsFunction/.test(id))).toEqual([]);
@@ -113,7 +118,7 @@ describe('HybridWorkflow: generated machines', () => {
       expressChildren: { alarms: { functionErrors: { threshold: 3 } } },
     });
     const alarms = Template.fromStack(s).findResources('AWS::CloudWatch::Alarm');
-    const watching = (fn: string) => Object.keys(alarms).filter((id) => /FunctionErrors/.test(id) && new RegExp(`TestStack/${fn}(,|$)`).test(alarms[id].Properties.AlarmDescription));
+    const watching = (fn: string) => errorAlarmsWatching(alarms, fn);
     expect(watching('Check')).toEqual([expect.stringMatching(/^HExpressGroup1AlarmsFunctionErrors/)]);
     expect(watching('Book')).toEqual([expect.stringMatching(/^HAlarmsFunctionErrors/)]);
     expect(alarms[watching('Check')[0]].Properties.Threshold).toBe(3);
@@ -191,12 +196,7 @@ describe('HybridWorkflow: bad input fails at synth time with the step, the reaso
     const steps = Array.from({ length: 1000 }, (_, i) => ({
       step: Step.lambda(`S${i + 1}`, f, { idempotent: true, timeout: Duration.seconds(30) }), express: true,
     }));
-    let message = '';
-    try {
-      new HybridWorkflow(s, 'H', { steps });
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = thrownMessage(() => new HybridWorkflow(s, 'H', { steps }));
     // 10 x 30 s fit in the child's 5 minutes; the 11th is where a Standard step must split the group
     expect(message).toMatch(/^\[TestStack\/H\] the express steps 'S1', 'S2', 'S3', 'S4', 'S5', … 'S1000' \(1000 steps\) \(Express child 1\) declare 30000 s of timeouts in total, more than the Express child's 5 minutes; the steps before 'S11' fit\./);
     expect(message.length).toBeLessThan(500);
