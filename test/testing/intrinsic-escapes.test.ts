@@ -21,22 +21,27 @@ const CASES: Array<[string, string, unknown]> = [
   ['a literal without escapes is unchanged', "States.Format('{}-{}', $.x, 'z')", 'n-z'],
 ];
 
+/** Runs a one-Pass-state machine with `parameters` on `input` through the runner. */
+async function runPass(parameters: Record<string, unknown>, input: unknown) {
+  const runner = await LocalWorkflowRunner.create({
+    template: templateWith({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: parameters, End: true } } }),
+  });
+  try {
+    return await runner.run(input);
+  } finally {
+    await runner.close();
+  }
+}
+
 describe('intrinsic string escapes are evaluated as Step Functions does', () => {
   test('the runner loads the interpreter with the correction (fails when aws-local-stepfunctions changes those passages)', () => {
     expect(intrinsicEscapesCorrected()).toBe(true);
   });
 
   test.each(CASES)('%s: %s', async (_what, intrinsic, expected) => {
-    const runner = await LocalWorkflowRunner.create({
-      template: templateWith({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'k.$': intrinsic }, End: true } } }),
-    });
-    try {
-      const r = await runner.run({ x: 'n', y: 'a\\b' });
-      expect(r.status).toBe('SUCCEEDED');
-      expect(r.output).toEqual({ k: expected });
-    } finally {
-      await runner.close();
-    }
+    const r = await runPass({ 'k.$': intrinsic }, { x: 'n', y: 'a\\b' });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.output).toEqual({ k: expected });
   });
 });
 
@@ -48,17 +53,7 @@ describe('States.JsonMerge returns a new object, as Step Functions does', () => 
   });
 
   test('the first argument, read again after the merge, is unchanged', async () => {
-    const runner = await LocalWorkflowRunner.create({
-      template: templateWith({
-        StartAt: 'P',
-        States: { P: { Type: 'Pass', Parameters: { 'merged.$': 'States.JsonMerge($.a, $.b, false)', 'a.$': '$.a' }, End: true } },
-      }),
-    });
-    try {
-      const r = await runner.run({ a: { x: 1 }, b: { y: 2 } });
-      expect(r.output).toEqual({ merged: { x: 1, y: 2 }, a: { x: 1 } });
-    } finally {
-      await runner.close();
-    }
+    const r = await runPass({ 'merged.$': 'States.JsonMerge($.a, $.b, false)', 'a.$': '$.a' }, { a: { x: 1 }, b: { y: 2 } });
+    expect(r.output).toEqual({ merged: { x: 1, y: 2 }, a: { x: 1 } });
   });
 });

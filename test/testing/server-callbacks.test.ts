@@ -16,6 +16,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { liveAlias } from './fixtures';
+import { localSfnClient, waitForEnd } from './sfn-sdk';
 import { LocalSfnServer, LocalWorkflowRunner } from '../../src/testing';
 
 // GIVEN a Standard machine: Request approval (Lambda .waitForTaskToken, token in the payload) -> Done
@@ -55,7 +56,7 @@ beforeAll(async () => {
     },
   });
   server = await runner.serve();
-  client = new SFNClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 1 });
+  client = localSfnClient(server.endpoint);
 });
 
 afterAll(async () => {
@@ -63,15 +64,6 @@ afterAll(async () => {
   await server?.close();
   await runner?.close();
 });
-
-async function waitForEnd(executionArn: string) {
-  for (let i = 0; i < 300; i++) {
-    const d = await client.send(new DescribeExecutionCommand({ executionArn }));
-    if (d.status !== 'RUNNING') return d;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('still running');
-}
 
 describe('runner.serve(): callbacks answered through the SDK', () => {
   test('SendTaskHeartbeat then SendTaskSuccess: the execution continues with the callback output', async () => {
@@ -83,7 +75,7 @@ describe('runner.serve(): callbacks answered through the SDK', () => {
     await client.send(new SendTaskSuccessCommand({ taskToken: tokens.get('o-1'), output: JSON.stringify({ approvedBy: 'alice' }) }));
 
     // THEN
-    const done = await waitForEnd(executionArn!);
+    const done = await waitForEnd(client, executionArn!);
     expect(done.status).toBe('SUCCEEDED');
     expect(JSON.parse(done.output!)).toEqual({ orderId: 'o-1', approval: { approvedBy: 'alice' } });
     // the token is spent
@@ -94,7 +86,7 @@ describe('runner.serve(): callbacks answered through the SDK', () => {
     const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: runner.stateMachineArn, name: 'approve-2', input: '{"orderId":"o-2"}' }));
     await arrival('o-2');
     await client.send(new SendTaskFailureCommand({ taskToken: tokens.get('o-2'), error: 'Approval.Rejected', cause: 'over budget' }));
-    expect(await waitForEnd(executionArn!)).toMatchObject({ status: 'FAILED', error: 'Approval.Rejected', cause: 'over budget' });
+    expect(await waitForEnd(client, executionArn!)).toMatchObject({ status: 'FAILED', error: 'Approval.Rejected', cause: 'over budget' });
   });
 
   test('an unknown token is InvalidToken', async () => {

@@ -4,7 +4,6 @@
  * https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
  */
 import {
-  DescribeExecutionCommand,
   ExecutionNotRedrivable,
   GetExecutionHistoryCommand,
   RedriveExecutionCommand,
@@ -12,6 +11,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { FN, templateWith } from './asl';
+import { localSfnClient, waitForEnd } from './sfn-sdk';
 import { LocalSfnServer, LocalWorkflowRunner, StatesError } from '../../src/testing';
 
 const task = (resultPath: string, next?: string, parameters?: object) => ({
@@ -27,19 +27,7 @@ interface Served {
 async function serve(definition: object, handlers: Record<string, (e: any) => Promise<unknown>>): Promise<Served> {
   const runner = await LocalWorkflowRunner.create({ template: templateWith(definition) }, { handlers });
   const server = await runner.serve();
-  const client = new SFNClient({
-    endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, disableHostPrefix: true, maxAttempts: 1,
-  });
-  return { runner, server, client };
-}
-
-async function waitForEnd(client: SFNClient, executionArn: string): Promise<any> {
-  for (let i = 0; i < 300; i++) {
-    const d = await client.send(new DescribeExecutionCommand({ executionArn }));
-    if (d.status !== 'RUNNING') return d;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${executionArn} still running`);
+  return { runner, server, client: localSfnClient(server.endpoint) };
 }
 
 describe('RedriveExecution continues from the unsuccessful state (runner.serve(), default mode)', () => {
@@ -75,7 +63,7 @@ describe('RedriveExecution continues from the unsuccessful state (runner.serve()
       // THEN
       expect(done).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, executionArn: started.executionArn });
       expect(calls).toEqual({ Reserve: 1, Charge: 2, Ship: 1 });
-      expect(JSON.parse(done.output)).toEqual({
+      expect(JSON.parse(done.output!)).toEqual({
         id: 1,
         reserved: { n: 1 },
         charged: { n: 2 },
@@ -86,6 +74,7 @@ describe('RedriveExecution continues from the unsuccessful state (runner.serve()
       expect(types.filter((t) => t === 'TaskStateEntered').length).toBe(4); // Reserve, Charge, then Charge, Ship
       expect(types.indexOf('ExecutionRedriven')).toBeGreaterThan(types.indexOf('ExecutionFailed'));
     } finally {
+      client.destroy();
       await server.close();
       await runner.close();
     }
@@ -112,6 +101,7 @@ describe('RedriveExecution continues from the unsuccessful state (runner.serve()
       await expect(refused).rejects.toBeInstanceOf(ExecutionNotRedrivable);
       await expect(client.send(new RedriveExecutionCommand({ executionArn: started.executionArn }))).rejects.toThrow(/Parallel state 'Both'.*failed branches/);
     } finally {
+      client.destroy();
       await server.close();
       await runner.close();
     }

@@ -21,6 +21,7 @@ import {
 import { App, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { lambdaStep } from './fixtures';
+import { localSfnClient, waitForEnd } from './sfn-sdk';
 import { LocalSfnServer, LocalWorkflowRunner } from '../../src/testing';
 
 // GIVEN a Standard and an Express machine: Work (a Lambda step whose handler the input steers) -> Done
@@ -54,23 +55,14 @@ let expressServer: LocalSfnServer;
 let sfnClient: SFNClient;
 let expressClient: SFNClient;
 
-const sdk = (endpoint: string) => new SFNClient({
-  endpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  // StartSyncExecution has the host prefix `sync-`, which a 127.0.0.1 endpoint cannot take.
-  disableHostPrefix: true,
-  maxAttempts: 1,
-});
-
 beforeAll(async () => {
   [standard, express] = await Promise.all([
     LocalWorkflowRunner.create(standardMachine, { handlers }),
     LocalWorkflowRunner.create(expressMachine, { handlers }),
   ]);
   [standardServer, expressServer] = await Promise.all([standard.serve({ redrive: 'rerun' }), express.serve()]);
-  sfnClient = sdk(standardServer.endpoint);
-  expressClient = sdk(expressServer.endpoint);
+  sfnClient = localSfnClient(standardServer.endpoint);
+  expressClient = localSfnClient(expressServer.endpoint);
 });
 
 afterAll(async () => {
@@ -80,15 +72,6 @@ afterAll(async () => {
   await Promise.all([standardServer?.close(), expressServer?.close()]);
   await Promise.all([standard?.close(), express?.close()]);
 });
-
-async function waitForEnd(executionArn: string): Promise<any> {
-  for (let i = 0; i < 200; i++) {
-    const d = await sfnClient.send(new DescribeExecutionCommand({ executionArn }));
-    if (d.status !== 'RUNNING') return d;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${executionArn} still running`);
-}
 
 describe('runner.serve() with @aws-sdk/client-sfn', () => {
   test('the endpoint listens on 127.0.0.1 on a random port', () => {
@@ -112,7 +95,7 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
     const live = await sfnClient.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn }));
     expect(live.events!.map((e) => [e.type, e.stateEnteredEventDetails?.name])).toEqual([['ExecutionStarted', undefined], ['TaskStateEntered', 'Work']]);
     release();
-    const done = await waitForEnd(started.executionArn!);
+    const done = await waitForEnd(sfnClient, started.executionArn!);
     expect(done.status).toBe('SUCCEEDED');
     expect(JSON.parse(done.output!)).toEqual({ n: 21, hold: true, work: { doubled: 42 } });
     expect(done.stopDate!.getTime()).toBeGreaterThanOrEqual(done.startDate!.getTime());
@@ -120,7 +103,7 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
 
   test('GetExecutionHistory: ExecutionStarted, each state entered/exited with its type, input and output, ExecutionSucceeded; reverseOrder and paging', async () => {
     const { executionArn } = await sfnClient.send(new StartExecutionCommand({ stateMachineArn: standard.stateMachineArn, name: 'history-1', input: '{"n":1}' }));
-    await waitForEnd(executionArn!);
+    await waitForEnd(sfnClient, executionArn!);
 
     // WHEN
     const history = await sfnClient.send(new GetExecutionHistoryCommand({ executionArn }));
@@ -151,7 +134,7 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
 
   test('a failed execution reports the error and cause; history ends with ExecutionFailed', async () => {
     const { executionArn } = await sfnClient.send(new StartExecutionCommand({ stateMachineArn: standard.stateMachineArn, name: 'fail-1', input: '{"fail":"card declined"}' }));
-    const done = await waitForEnd(executionArn!);
+    const done = await waitForEnd(sfnClient, executionArn!);
     expect(done).toMatchObject({ status: 'FAILED', error: 'Work.Failed' });
     expect(JSON.parse(done.cause!)).toMatchObject({ errorType: 'Work.Failed', errorMessage: 'card declined' });
     const history = await sfnClient.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }));
@@ -170,7 +153,7 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
     await expect(sfnClient.send(new StartExecutionCommand({ stateMachineArn: standard.stateMachineArn, name: 'dup-1', input: '{"n":3}' })))
       .rejects.toBeInstanceOf(ExecutionAlreadyExists);
     release();
-    await waitForEnd(starts[0].executionArn!);
+    await waitForEnd(sfnClient, starts[0].executionArn!);
     expect(calls.get('dup-1')).toBe(1);
     // closed: refused whatever the input
     await expect(sfnClient.send(new StartExecutionCommand({ stateMachineArn: standard.stateMachineArn, name: 'dup-1', input })))
@@ -216,7 +199,7 @@ describe('runner.serve() with @aws-sdk/client-sfn', () => {
     expect(failed.redriveStatus).toBe('REDRIVABLE');
     // WHEN
     const redriven = await sfnClient.send(new RedriveExecutionCommand({ executionArn: failed.executionArn }));
-    const d = await waitForEnd(failed.executionArn!);
+    const d = await waitForEnd(sfnClient, failed.executionArn!);
     // THEN
     expect(redriven.redriveDate).toBeInstanceOf(Date);
     expect(d).toMatchObject({ status: 'FAILED', redriveCount: 1 });

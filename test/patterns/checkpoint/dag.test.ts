@@ -1,5 +1,4 @@
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { checkpointFirstAsSomeoneElse, DIAMOND_CHAIN_FAN, FakeClock, settle, stepCalls, stepHandlers } from './helpers';
+import { checkpointedSteps, checkpointFirstAsSomeoneElse, DIAMOND_CHAIN_FAN, FakeClock, settle, stepCalls, stepHandlers } from './helpers';
 import { CheckpointedWorkflow, Step, WorkflowType } from '../../../src';
 import { Faults, LocalWorkflowRunner } from '../../../src/testing';
 import { inlineFunction, newStack } from '../../util';
@@ -65,17 +64,6 @@ function ancestors(step: string): string[] {
   return [...out];
 }
 
-/** Steps whose checkpoint item exists for a key. */
-async function checkpointed(id: string): Promise<string[]> {
-  const items = await runner.dynamodb.send(new QueryCommand({
-    TableName: runner.tableName(workflow.table.table),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-    ExpressionAttributeValues: { ':pk': { S: `${workflow.namespace}#${id}` }, ':p': { S: 'step#' } },
-  }));
-  // placeholders (items the coordinator owns for steps not completed) hold no result
-  return items.Items!.filter((i) => i.result).map((i) => i.step.S!).sort();
-}
-
 describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 3) executed with the local runner', () => {
   test('the DAG is planned as series-parallel without added waits', () => {
     expect(workflow.executionPlan).toBe('Ingest ; (Resize ; Tag | Detect) ; Merge ; (Fan1 | Fan2 | Fan3) ; Publish');
@@ -98,7 +86,7 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
       Fan3: { value: 187 },
       Publish: { value: 1124 },
     });
-    expect(await checkpointed('happy')).toEqual([...STEPS].sort());
+    expect(await checkpointedSteps(runner, workflow, 'happy')).toEqual([...STEPS].sort());
     // every step is rendered once: no resume copies exist
     expect(r.statesEntered.filter((s) => s.includes('resume') && s !== 'Checkpoint: resume?')).toEqual([]);
   });
@@ -129,7 +117,7 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toBe('Flaky');
     expect(JSON.parse(failed.cause!).errorMessage).toBe('down');
-    const done = await checkpointed('fan');
+    const done = await checkpointedSteps(runner, workflow, 'fan');
     expect(done).toEqual(['Detect', 'Fan1', 'Fan3', 'Ingest', 'Merge', 'Resize', 'Tag']);
 
     // WHEN rerun at once (the failure released the lease)
@@ -155,7 +143,7 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
     // GIVEN Tag fails after Resize and Detect were checkpointed
     const failed = await runner.run({ id: 'chain', seed: 3, failTag: true });
     expect(failed.error).toBe('Flaky');
-    expect(await checkpointed('chain')).toEqual(['Detect', 'Ingest', 'Resize']);
+    expect(await checkpointedSteps(runner, workflow, 'chain')).toEqual(['Detect', 'Ingest', 'Resize']);
 
     // WHEN
     const rerun = await runner.run({ id: 'chain', seed: 3 });
@@ -196,7 +184,7 @@ describe('CheckpointedWorkflow (Express DAG: diamond, chain in a branch, fan of 
       'Checkpoint: write failed', 'Checkpoint: conflict', 'Checkpoint: release after failure',
     ]));
     // the siblings finished and were checkpointed
-    expect(await checkpointed('branch-conflict')).toEqual(expect.arrayContaining(['Fan1', 'Fan3']));
+    expect(await checkpointedSteps(runner, workflow, 'branch-conflict')).toEqual(expect.arrayContaining(['Fan1', 'Fan3']));
 
     const own = await runner.run({ id: 'own-condition', seed: 3, ownConditionFails: 'Fan2' });
     expect(own.error).toBe('DynamoDb.ConditionalCheckFailedException');

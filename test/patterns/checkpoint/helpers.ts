@@ -112,3 +112,14 @@ export async function checkpointFirstAsSomeoneElse(
     },
   }));
 }
+
+/** Steps of `workflow` whose checkpoint holds a result for the key `id`, sorted. */
+export async function checkpointedSteps(runner: LocalWorkflowRunner, workflow: CheckpointedWorkflow, id: string): Promise<string[]> {
+  const items = await runner.dynamodb.send(new ddb.QueryCommand({
+    TableName: runner.tableName(workflow.table.table),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    ExpressionAttributeValues: { ':pk': { S: `${workflow.namespace}#${id}` }, ':p': { S: 'step#' } },
+  }));
+  // placeholders (items the coordinator owns for steps not completed) hold no result
+  return items.Items!.filter((i) => i.result).map((i) => i.step.S!).sort();
+}

@@ -16,15 +16,13 @@ const workflow = new CheckpointedWorkflow(stack, 'Long', {
   steps: STEPS.map((s) => ({ step: Step.lambda(s, fn) })),
 });
 const clock = new FakeClock();
-const impl = async (step: string, event: any) => {
-  const i = STEPS.indexOf(step);
-  const previous = i === 0 ? 1 : event.results[STEPS[i - 1]].v;
-  return { v: (previous * 7 + i) % 1000003 };
-};
+/** Step i's value, from the previous step's result. */
+const valueOf = (i: number, results: Record<string, { v: number }>) => ({ v: ((i === 0 ? 1 : results[STEPS[i - 1]].v) * 7 + i) % 1000003 });
+const impl = async (step: string, event: any) => valueOf(STEPS.indexOf(step), event.results);
 /** The output of an uninterrupted run, computed here (an extra 200-step run would cost seconds). */
 const reference = { results: {} as Record<string, { v: number }> };
 STEPS.forEach((s, i) => {
-  reference.results[s] = { v: ((i === 0 ? 1 : reference.results[STEPS[i - 1]].v) * 7 + i) % 1000003 };
+  reference.results[s] = valueOf(i, reference.results);
 });
 let runner: LocalWorkflowRunner;
 

@@ -24,13 +24,18 @@ const workflow = new CheckpointedWorkflow(stack, 'Wide', {
 });
 const asl = aslOf(Template.fromStack(stack));
 const clock = new FakeClock();
-/** A step's value is the sum of its dependencies' stored values plus its own index. */
+/** A step's value is the sum of its dependencies' values plus its own index. */
+const valueOf = (step: string, results: Record<string, { v: number }>) => ({
+  v: DEPENDS[step].reduce((sum, d) => sum + results[d].v, 0) + STEPS.indexOf(step) + 1,
+});
+/** Each step computes its value from its dependencies' stored results. */
 const impl = async (step: string, event: any) => {
   if (event.fail === step) throw Object.assign(new Error('down'), { name: 'Flaky' });
-  return { v: DEPENDS[step].reduce((sum, d) => sum + event.results[d].v, 0) + STEPS.indexOf(step) + 1 };
+  return valueOf(step, event.results);
 };
+/** The results of an uninterrupted run. */
 const expected: Record<string, { v: number }> = {};
-for (const s of STEPS) expected[s] = { v: DEPENDS[s].reduce((sum, d) => sum + expected[d].v, 0) + STEPS.indexOf(s) + 1 };
+for (const s of STEPS) expected[s] = valueOf(s, expected);
 let runner: LocalWorkflowRunner;
 
 beforeAll(async () => {
@@ -43,11 +48,12 @@ afterAll(async () => {
 describe('wide parallel blocks', () => {
   test('11 branches: one nested JsonMerge of 10 functions; 12 branches: every result picked from its own branch', () => {
     expect(workflow.executionPlan).toBe(`Root ; (${ELEVEN.join(' | ')}) ; Mid ; (${TWELVE.join(' | ')}) ; Join`);
-    const eleven = Object.entries<any>(asl.States).find(([name]) => name.startsWith('Parallel 1: '))![1];
+    const block = (n: number) => Object.entries<any>(asl.States).find(([name]) => name.startsWith(`Parallel ${n}: `))![1];
+    const eleven = block(1);
     const merge: string = eleven.ResultSelector['__checkpointMerged.$'];
     expect(merge.match(/States\.JsonMerge/g)).toHaveLength(10);
     expect(Object.keys(eleven.ResultSelector)).toHaveLength(1 + 11);
-    const twelve = Object.entries<any>(asl.States).find(([name]) => name.startsWith('Parallel 2: '))![1];
+    const twelve = block(2);
     expect(twelve.ResultSelector['__checkpointMerged.$']).toBeUndefined();
     // the results known before the block (Root, E1..E11, Mid) and the block's own (W1..W12)
     expect(Object.keys(twelve.ResultSelector).sort()).toEqual(['Root', ...ELEVEN, 'Mid', ...TWELVE].map((s) => `${s}.$`).sort());
